@@ -1,0 +1,82 @@
+"""The `reviewer` command. Thin: each command group lives in its own module and
+imports its heavy dependencies (chromadb, onnxruntime, bm25s) inside the command,
+so `reviewer --help` stays fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from reviewer import __version__
+
+app = typer.Typer(
+    name="reviewer",
+    help=(
+        "Literature-review agent: ingest paper abstracts from listings, feeds, BibTeX and JSON, "
+        "then search them (hybrid dense + BM25).\n\n"
+        "State lives in REVIEWER_HOME (default: your user data folder); "
+        "REVIEWER_CHROMA_URL points at a Chroma server instead of the embedded store."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"reviewer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Literature-review agent."""
+
+
+from reviewer.cli import corpus as _corpus  # noqa: E402  (registers commands)
+
+_corpus.register(app)
+
+
+def main() -> None:
+    """Entry point: runs the app and turns ReviewerErrors into one red line and an exit code."""
+    from reviewer.errors import ReviewerError
+
+    try:
+        app(standalone_mode=False)
+    except ReviewerError as exc:
+        if os.environ.get("REVIEWER_RAISE_ERRORS") == "1":
+            raise
+        _print_error(exc.message, exc.hint)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _print_error("interrupted", "Run the same command again: finished work is kept, none is duplicated.")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _print_error("aborted", None)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    red = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    prefix = "\x1b[31merror:\x1b[0m" if red else "error:"
+    sys.stderr.write(f"{prefix} {message}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")

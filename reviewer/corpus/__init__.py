@@ -1,0 +1,1 @@
+"""Papers: the record model, the readers of every input format, and merging."""

@@ -1,0 +1,1 @@
+"""The retrieval store: Chroma for vectors and records, BM25 beside it, hybrid search."""

@@ -1,0 +1,390 @@
+"""The paper store: one Chroma collection holds each paper's vector, text and full record.
+
+Chroma is the single source of truth, so a store on a Chroma server is
+complete by itself; the BM25 index under REVIEWER_HOME is derived from it (see
+``lexical``). Each record's metadata carries the full Paper as JSON plus the
+fields that filters and lookups need: ``keys`` (every identity key: arXiv id,
+DOI, normalized titles), ``published`` (YYYYMMDD), ``has_code``, and hashes of
+the embedded text and of the whole record, so that an unchanged paper is
+neither re-embedded nor rewritten.
+
+The collection's metadata holds the embedder's name (vectors from another
+embedder are never mixed in) and a revision that changes before every write:
+a crash mid-write leaves a revision the BM25 index does not match, which makes
+the next reader rebuild it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from reviewer.corpus.dedupe import group_duplicates, identity_keys, merge_records
+from reviewer.corpus.model import Paper
+from reviewer.errors import StoreError
+from reviewer.index.embedder import Embedder
+from reviewer.index.lexical import LexicalIndex, lexical_text
+from reviewer.settings import Settings
+
+WRITE_BATCH = 256
+LOOKUP_CHUNK = 100
+PAGE = 2000
+
+
+@dataclass
+class StoredPaper:
+    paper: Paper
+    metadata: dict[str, Any]
+    embedding: np.ndarray | None = None
+
+    @property
+    def added_at(self) -> str:
+        return str(self.metadata.get("added_at", ""))
+
+
+@dataclass
+class IngestResult:
+    entries: int = 0
+    papers: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    absorbed: int = 0
+    embedded: int = 0
+    new_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries,
+            "papers_in_input": self.papers,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "merged_away": self.absorbed,
+            "embedded": self.embedded,
+            "new_ids": self.new_ids,
+            "updated_ids": self.updated_ids,
+        }
+
+
+def _date_int(paper: Paper) -> int:
+    d = paper.published
+    return d.year * 10000 + d.month * 100 + d.day if d else 0
+
+
+def record_metadata(paper: Paper, added_at: str, embedder: str) -> dict[str, Any]:
+    return {
+        "record": json.dumps(paper.to_json(), ensure_ascii=False, sort_keys=True),
+        "keys": identity_keys(paper),
+        "title": paper.title,
+        "arxiv_id": paper.arxiv_id or "",
+        "published": _date_int(paper),
+        "has_code": bool(paper.code_urls),
+        "text_hash": paper.text_hash(),
+        "content_hash": paper.content_hash(),
+        "added_at": added_at,
+        "embedder": embedder,
+    }
+
+
+def _stored(metadata: dict[str, Any], embedding: Any = None) -> StoredPaper:
+    paper = Paper.model_validate_json(metadata["record"])
+    vector = None if embedding is None else np.asarray(embedding, dtype=np.float32)
+    return StoredPaper(paper=paper, metadata=metadata, embedding=vector)
+
+
+class Store:
+    """Open with ``Store.open(settings)``; the embedder is created only when needed."""
+
+    def __init__(self, settings: Settings, client: Any, collection: Any, location: str):
+        self.settings = settings
+        self.client = client
+        self.collection = collection
+        self.location = location
+        self._embedder: Embedder | None = None
+        self._lexical: LexicalIndex | None = None
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise StoreError(
+                    f"REVIEWER_CHROMA_URL={settings.chroma_url!r} is not an http(s)://host:port URL"
+                )
+            try:
+                client = chromadb.HttpClient(
+                    host=url.hostname,
+                    port=url.port or (443 if url.scheme == "https" else 80),
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+                client.heartbeat()
+            except Exception as exc:  # chromadb wraps httpx errors in several types
+                raise StoreError(
+                    f"cannot reach the Chroma server at {settings.chroma_url} ({type(exc).__name__})",
+                    hint="Start it with `chroma run --path DIR --port N`, or unset REVIEWER_CHROMA_URL.",
+                ) from None
+            location = settings.chroma_url
+        else:
+            settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(
+                path=str(settings.chroma_path), settings=chroma_settings
+            )
+            location = str(settings.chroma_path)
+        collection = client.get_or_create_collection(
+            settings.collection,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        return cls(settings, client, collection, location)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return dict(self.collection.metadata or {})
+
+    @property
+    def revision(self) -> str:
+        return str(self.meta.get("revision", "empty"))
+
+    @property
+    def embedder_name(self) -> str | None:
+        name = self.meta.get("embedder")
+        return str(name) if name else None
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from reviewer.index.embedder import make_embedder
+
+            embedder = make_embedder(self.settings.embedder)
+            stored = self.embedder_name
+            if stored and stored != embedder.name and self.count():
+                raise StoreError(
+                    f"the store holds vectors from the embedder {stored!r}, "
+                    f"but REVIEWER_EMBEDDER selects {embedder.name!r}",
+                    hint="Set REVIEWER_EMBEDDER back, or use a new REVIEWER_HOME "
+                    "(or REVIEWER_COLLECTION) for the other embedder.",
+                )
+            self._embedder = embedder
+        return self._embedder
+
+    def _set_meta(self, **updates: Any) -> None:
+        meta = self.meta
+        meta.update(updates)
+        self.collection.modify(metadata=meta)
+
+    # -- reading ---------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def get(self, paper_id: str) -> StoredPaper | None:
+        found = self.get_many([paper_id])
+        return found[0] if found else None
+
+    def get_many(self, ids: Sequence[str]) -> list[StoredPaper]:
+        """Papers by id, in the order given; unknown ids are skipped."""
+        if not ids:
+            return []
+        result = self.collection.get(ids=list(ids), include=["metadatas"])
+        by_id = {i: _stored(m) for i, m in zip(result["ids"], result["metadatas"], strict=True)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def resolve(self, ref: str) -> StoredPaper | None:
+        """A paper by canonical id, bare arXiv id, DOI or exact title."""
+        from reviewer.corpus.ids import normalize_doi, normalize_title, parse_arxiv_id
+
+        found = self.get(ref)
+        if found:
+            return found
+        keys = []
+        arxiv = parse_arxiv_id(ref.removeprefix("arxiv:"))
+        if arxiv:
+            keys.append(f"arxiv:{arxiv[0]}")
+        doi = normalize_doi(ref.removeprefix("doi:"))
+        if doi:
+            keys.append(f"doi:{doi}")
+        keys.append(f"title:{normalize_title(ref)}")
+        matches = self._lookup_keys(keys)
+        return next(iter(matches.values()), None)
+
+    def iter_all(self, include_embeddings: bool = False) -> Iterator[StoredPaper]:
+        include = ["metadatas", "embeddings"] if include_embeddings else ["metadatas"]
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            vectors = page.get("embeddings") if include_embeddings else None
+            for row, metadata in enumerate(page["metadatas"]):
+                yield _stored(metadata, None if vectors is None else vectors[row])
+            offset += len(page["ids"])
+
+    def _lookup_keys(self, keys: Sequence[str], embeddings: bool = False) -> dict[str, StoredPaper]:
+        """Stored papers having any of these identity keys, by id."""
+        found: dict[str, StoredPaper] = {}
+        unique = list(dict.fromkeys(keys))
+        include = ["metadatas", "embeddings"] if embeddings else ["metadatas"]
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            chunk = unique[start : start + LOOKUP_CHUNK]
+            clauses = [{"keys": {"$contains": k}} for k in chunk]
+            where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+            result = self.collection.get(where=where, include=include)
+            vectors = result.get("embeddings") if embeddings else None
+            for row, (pid, metadata) in enumerate(
+                zip(result["ids"], result["metadatas"], strict=True)
+            ):
+                found[pid] = _stored(metadata, None if vectors is None else vectors[row])
+        return found
+
+    # -- writing ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One writer at a time per REVIEWER_HOME."""
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        with open(self.settings.home / ".write.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(
+                    "another reviewer command is writing to this store",
+                    hint="Wait for it to finish (or stop it) and run this again.",
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def ingest(
+        self,
+        entries: Sequence[Paper],
+        on_plan: Callable[[int], None] | None = None,
+        on_embedded: Callable[[int], None] | None = None,
+    ) -> IngestResult:
+        """Merge ``entries`` with each other and with the store, then write what changed.
+
+        Writes go in batches (each upsert is idempotent by canonical id), so an
+        ingest stopped half-way is completed by running it again, without
+        duplicates. ``on_plan(n)`` is told how many papers will be embedded,
+        ``on_embedded(k)`` how many more just were.
+        """
+        result = IngestResult(entries=len(entries))
+        if not entries:
+            return result
+        with self.write_lock():
+            embedder = self.embedder()
+            existing: dict[str, StoredPaper] = {}
+            if self.count():
+                keys = [k for p in entries for k in identity_keys(p)]
+                existing = self._lookup_keys(keys, embeddings=True)
+            stored_list = list(existing.values())
+            pool: list[Paper] = [s.paper for s in stored_list] + list(entries)
+            n_stored = len(stored_list)
+
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            writes: list[tuple[Paper, str, np.ndarray | None]] = []
+            deletes: list[str] = []
+            for group in group_duplicates(pool):
+                old = [stored_list[i] for i in group if i < n_stored]
+                if len(old) == len(group):
+                    continue  # stored papers no entry touched
+                result.papers += 1
+                merged = merge_records([pool[i] for i in group])
+                if (
+                    len(old) == 1
+                    and old[0].paper.id == merged.id
+                    and old[0].metadata.get("content_hash") == merged.content_hash()
+                    and old[0].metadata.get("embedder") == embedder.name
+                ):
+                    result.unchanged += 1
+                    continue
+                text_hash = merged.text_hash()
+                vector = next(
+                    (
+                        s.embedding
+                        for s in old
+                        if s.metadata.get("text_hash") == text_hash
+                        and s.metadata.get("embedder") == embedder.name
+                        and s.embedding is not None
+                    ),
+                    None,
+                )
+                added_at = min((s.added_at for s in old if s.added_at), default=now)
+                writes.append((merged, added_at, vector))
+                deletes.extend(s.paper.id for s in old if s.paper.id != merged.id)
+                if old:
+                    result.updated += 1
+                    result.updated_ids.append(merged.id)
+                else:
+                    result.new += 1
+                    result.new_ids.append(merged.id)
+            result.absorbed = len(set(deletes))
+            to_embed = sum(1 for _, _, v in writes if v is None)
+            if on_plan:
+                on_plan(to_embed)
+            if not writes and not deletes:
+                return result
+
+            # Mark the store as changing before the first write (see module doc).
+            self._set_meta(revision=uuid.uuid4().hex, embedder=embedder.name)
+            for start in range(0, len(writes), WRITE_BATCH):
+                batch = writes[start : start + WRITE_BATCH]
+                missing = [i for i, (_, _, v) in enumerate(batch) if v is None]
+                fresh = embedder.embed_documents(
+                    [batch[i][0].embedding_text() for i in missing], progress=on_embedded
+                )
+                result.embedded += len(missing)
+                vectors: list[np.ndarray] = [v for _, _, v in batch]  # type: ignore[misc]
+                for row, i in enumerate(missing):
+                    vectors[i] = fresh[row]
+                self.collection.upsert(
+                    ids=[p.id for p, _, _ in batch],
+                    embeddings=np.stack(vectors),
+                    documents=[p.embedding_text() for p, _, _ in batch],
+                    metadatas=[record_metadata(p, a, embedder.name) for p, a, _ in batch],
+                )
+            if deletes:
+                self.collection.delete(ids=sorted(set(deletes)))
+            self._set_meta(revision=uuid.uuid4().hex)
+            self.lexical(rebuild=True)
+        return result
+
+    # -- lexical index ---------------------------------------------------------
+
+    def lexical(self, rebuild: bool = False) -> LexicalIndex:
+        """The BM25 index for the current revision, rebuilt from the store if stale."""
+        revision = self.revision
+        if self._lexical is not None and self._lexical.revision == revision and not rebuild:
+            return self._lexical
+        path: Path = self.settings.bm25_path / self.settings.collection
+        index = None if rebuild else LexicalIndex.load(path)
+        if index is None or index.revision != revision:
+            ids, texts, published, has_code = [], [], [], []
+            for stored in self.iter_all():
+                paper = stored.paper
+                ids.append(paper.id)
+                texts.append(lexical_text(paper.title, paper.abstract))
+                published.append(int(stored.metadata.get("published", 0)))
+                has_code.append(bool(stored.metadata.get("has_code", False)))
+            index = LexicalIndex.build(revision, ids, texts, published, has_code)
+            index.save(path)
+        self._lexical = index
+        return index
