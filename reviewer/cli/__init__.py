@@ -58,7 +58,9 @@ def main() -> None:
         _print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        _print_error("interrupted", "Run the same command again: finished work is kept, none is duplicated.")
+        _print_error(
+            "interrupted", "Run the same command again: finished work is kept, none is duplicated."
+        )
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

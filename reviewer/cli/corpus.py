@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from reviewer.cli.output import CSV_OPT, JSON_OPT, JSONL_OPT, emit_json, emit_rows, info, pick_format
+from reviewer.cli.output import (
+    CSV_OPT,
+    JSON_OPT,
+    JSONL_OPT,
+    emit_json,
+    emit_rows,
+    info,
+    pick_format,
+)
 
 if TYPE_CHECKING:
     from reviewer.corpus.model import Paper
@@ -77,12 +85,16 @@ def ingest(
         "auto", "--format", "-f", help=f"Input format: {', '.join(FORMAT_NAMES)}."
     ),
     skip_bad: bool = typer.Option(
-        False, "--skip-bad", help="Ingest the readable files and list the bad ones, instead of "
-        "refusing the whole call."
+        False,
+        "--skip-bad",
+        help="Ingest the readable files and list the bad ones, instead of refusing the whole call.",
     ),
-    arxiv: str = typer.Option(
-        None, "--arxiv", help="Also fetch papers from the arXiv API with this query, "
-        "e.g. 'cat:eess.IV AND abs:segmentation' (needs a network).", show_default=False
+    arxiv: str | None = typer.Option(
+        None,
+        "--arxiv",
+        help="Also fetch papers from the arXiv API with this query, "
+        "e.g. 'cat:eess.IV AND abs:segmentation' (needs a network).",
+        show_default=False,
     ),
     max_results: int = typer.Option(100, "--max", help="At most this many papers from --arxiv."),
     as_json: bool = JSON_OPT,
@@ -98,10 +110,14 @@ def ingest(
     from reviewer.errors import InputError, ReviewerError
 
     if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+        raise typer.BadParameter(
+            f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format"
+        )
     files = _expand(list(paths or []))
     if not files and not arxiv:
-        raise ReviewerError("nothing to ingest", hint="Name files or folders, or use --arxiv QUERY.")
+        raise ReviewerError(
+            "nothing to ingest", hint="Name files or folders, or use --arxiv QUERY."
+        )
 
     entries: list[Paper] = []
     read_report: list[dict[str, Any]] = []
@@ -115,16 +131,18 @@ def ingest(
         entries.extend(papers)
         read_report.append({"path": str(file), "format": used, "entries": len(papers)})
     if bad and not skip_bad:
-        for exc in bad[:-1]:
-            info(f"error: {exc.message}")
+        for problem in bad[:-1]:
+            info(f"error: {problem.message}")
         last = bad[-1]
         raise InputError(
-            last.path, last.problem, last.where,
+            last.path,
+            last.problem,
+            last.where,
             hint=(f"{len(bad)} bad files; " if len(bad) > 1 else "")
             + "nothing was written. Fix the file, or pass --skip-bad to ingest the rest.",
         )
-    for exc in bad:
-        info(f"skipped: {exc.message}")
+    for problem in bad:
+        info(f"skipped: {problem.message}")
 
     if arxiv:
         from reviewer.corpus import arxiv_api
@@ -132,7 +150,9 @@ def ingest(
         info(f"Fetching up to {max_results} papers from the arXiv API (one request per 3 s)…")
         fetched = arxiv_api.fetch(arxiv, max_results)
         entries.extend(fetched)
-        read_report.append({"path": f"arxiv:{arxiv}", "format": "arxiv-api", "entries": len(fetched)})
+        read_report.append(
+            {"path": f"arxiv:{arxiv}", "format": "arxiv-api", "entries": len(fetched)}
+        )
 
     store = _open_store()
     bar: Any = None
@@ -145,14 +165,23 @@ def ingest(
         bar, advance = _progress_bar(total, "embedding")
 
     try:
-        result = store.ingest(entries, on_plan=on_plan, on_embedded=lambda n: advance and advance(n))
+        result = store.ingest(
+            entries, on_plan=on_plan, on_embedded=lambda n: advance and advance(n)
+        )
     finally:
         if bar is not None:
             bar.stop()
     total = store.count()
     summary = result.to_json()
     if as_json:
-        emit_json({"files": read_report, "bad": [e.message for e in bad], **summary, "store": {"papers": total}})
+        emit_json(
+            {
+                "files": read_report,
+                "bad": [e.message for e in bad],
+                **summary,
+                "store": {"papers": total},
+            }
+        )
     info(
         f"Read {result.entries} entries from {len(read_report)} source(s): {result.papers} papers; "
         f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged"
@@ -167,15 +196,21 @@ def _parse_date(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2025-09-01", param_hint=name) from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2025-09-01", param_hint=name
+        ) from None
 
 
 def search(
     query: str = typer.Argument(..., help="What to look for, in your own words."),
     k: int = typer.Option(10, "-k", "--limit", min=1, help="Number of results."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid (default), dense or lexical."),
-    since: str = typer.Option(None, "--since", help="Only papers published on or after this date.", show_default=False),
-    until: str = typer.Option(None, "--until", help="Only papers published on or before this date.", show_default=False),
+    since: str | None = typer.Option(
+        None, "--since", help="Only papers published on or after this date.", show_default=False
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Only papers published on or before this date.", show_default=False
+    ),
     has_code: bool = typer.Option(False, "--has-code", help="Only papers with a code repository."),
     as_json: bool = JSON_OPT,
     as_jsonl: bool = JSONL_OPT,
@@ -183,7 +218,9 @@ def search(
 ) -> None:
     """Search the store: dense (MiniLM) and BM25 rankings fused by reciprocal rank."""
     if mode not in MODE_NAMES:
-        raise typer.BadParameter(f"{mode!r} is not one of {', '.join(MODE_NAMES)}", param_hint="--mode")
+        raise typer.BadParameter(
+            f"{mode!r} is not one of {', '.join(MODE_NAMES)}", param_hint="--mode"
+        )
     out = pick_format(as_json, as_jsonl, as_csv)
     from reviewer.index.search import Filters
     from reviewer.index.search import search as run_search
@@ -195,8 +232,15 @@ def search(
     hits = run_search(store, query, k=k, mode=mode, filters=filters)  # type: ignore[arg-type]
     rows = [{"rank": i, **h.to_json()} for i, h in enumerate(hits, start=1)]
     emit_rows(
-        rows, out,
-        [("rank", "#"), ("id", "id"), ("published", "date"), ("title", "title"), ("score", "score")],
+        rows,
+        out,
+        [
+            ("rank", "#"),
+            ("id", "id"),
+            ("published", "date"),
+            ("title", "title"),
+            ("score", "score"),
+        ],
         title=f"{mode} search: {query}",
     )
 
@@ -240,11 +284,15 @@ def list_papers(
         s.paper.to_json() | {"added_at": s.added_at} if full else _summary_row(s.paper, s.added_at)
         for s in stored
     ]
-    emit_rows(rows, out, [("id", "id"), ("published", "date"), ("title", "title"), ("code_urls", "code")])
+    emit_rows(
+        rows, out, [("id", "id"), ("published", "date"), ("title", "title"), ("code_urls", "code")]
+    )
 
 
 def show(
-    ref: str = typer.Argument(..., help="Canonical id (arxiv:2509.06617), bare arXiv id, DOI or exact title."),
+    ref: str = typer.Argument(
+        ..., help="Canonical id (arxiv:2509.06617), bare arXiv id, DOI or exact title."
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Show one paper with every stored field."""
@@ -252,7 +300,10 @@ def show(
 
     stored = _open_store().resolve(ref)
     if stored is None:
-        raise NotFoundError(f"no paper {ref!r} in the store", hint="Find ids with `reviewer search` or `reviewer list`.")
+        raise NotFoundError(
+            f"no paper {ref!r} in the store",
+            hint="Find ids with `reviewer search` or `reviewer list`.",
+        )
     record = stored.paper.to_json() | {"added_at": stored.added_at}
     if as_json:
         emit_json(record)
@@ -262,14 +313,33 @@ def show(
     console = Console()
     paper = stored.paper
     console.print(f"[bold]{paper.title}[/bold]  ({paper.id})")
-    for name in ("authors", "published", "updated", "arxiv_version", "categories", "doi", "venue",
-                 "journal_ref", "comment", "abs_url", "pdf_url", "code_urls", "other_titles"):
+    for name in (
+        "authors",
+        "published",
+        "updated",
+        "arxiv_version",
+        "categories",
+        "doi",
+        "venue",
+        "journal_ref",
+        "comment",
+        "abs_url",
+        "pdf_url",
+        "code_urls",
+        "other_titles",
+    ):
         value = record.get(name)
         if value:
-            console.print(f"[dim]{name}:[/dim] {', '.join(map(str, value)) if isinstance(value, list) else value}")
+            console.print(
+                f"[dim]{name}:[/dim] "
+                + (", ".join(map(str, value)) if isinstance(value, list) else str(value))
+            )
     truncated = " [yellow](truncated in every source)[/yellow]" if paper.abstract_truncated else ""
     console.print(f"\n{paper.abstract}{truncated}\n")
-    console.print("[dim]sources:[/dim] " + "; ".join(f"{s.path} ({s.format}, {s.entry})" for s in paper.sources))
+    console.print(
+        "[dim]sources:[/dim] "
+        + "; ".join(f"{s.path} ({s.format}, {s.entry})" for s in paper.sources)
+    )
 
 
 def stats(as_json: bool = JSON_OPT) -> None:
@@ -304,7 +374,9 @@ def stats(as_json: bool = JSON_OPT) -> None:
 
 def demo(
     query: str = typer.Option(
-        "adapting the Segment Anything Model to medical image segmentation", "--query", "-q",
+        "adapting the Segment Anything Model to medical image segmentation",
+        "--query",
+        "-q",
         help="The search to run on the demo corpus.",
     ),
     k: int = typer.Option(5, "-k", help="Number of results."),
@@ -316,9 +388,21 @@ def demo(
     info(f"Ingesting the demo corpus from {demo_dir} …")
     ingest(paths=[demo_dir], fmt="auto", skip_bad=False, arxiv=None, max_results=0, as_json=False)
     info("")
-    search(query=query, k=k, mode="hybrid", since=None, until=None, has_code=False,
-           as_json=False, as_jsonl=False, as_csv=False)
-    info("\nNext: reviewer search \"your topic\" · reviewer show ID · reviewer stats · reviewer ingest FILE...")
+    search(
+        query=query,
+        k=k,
+        mode="hybrid",
+        since=None,
+        until=None,
+        has_code=False,
+        as_json=False,
+        as_jsonl=False,
+        as_csv=False,
+    )
+    info(
+        '\nNext: reviewer search "your topic" · reviewer show ID · reviewer stats'
+        " · reviewer ingest FILE..."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,8 @@ forms and drops what carries no text (font switches, protective braces).
 
 It is a small recursive scanner, not a TeX engine: unknown commands vanish and
 their brace argument is kept as text, which is what a reader would want from a
-title far more often than the command name.
+title far more often than the command name. split_names also lives here: a
+BibTeX author list is LaTeX too, split on "and" outside braces.
 """
 
 from __future__ import annotations
@@ -188,6 +189,9 @@ _SWITCHES = frozenset(
         "displaystyle textstyle quad qquad newblock"
     )
 )
+# Runs of characters with no special meaning (until-characters are special too).
+_TEXT_PLAIN_RE = re.compile(r"[^\\{}$~`'\-]+")
+_MATH_PLAIN_RE = re.compile(r"[^\\{}$~]+")
 _AND_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
 _COMMA_RE = re.compile(",")
 _ESCAPED = frozenset("&%$#_{}")
@@ -239,7 +243,14 @@ def _decode(s: str, i: int, *, math: bool, until: str | None) -> tuple[str, int]
     """Decode s from i up to the `until` character (consumed) or the end."""
     out: list[str] = []
     n = len(s)
+    plain = _MATH_PLAIN_RE if math else _TEXT_PLAIN_RE
     while i < n:
+        # Most text is plain letters: take a run of them at once.
+        run = plain.match(s, i)
+        if run:
+            out.append(run.group())
+            i = run.end()
+            continue
         ch = s[i]
         if ch == until:
             return "".join(out), i + 1

@@ -139,8 +139,10 @@ class Store:
                 client.heartbeat()
             except Exception as exc:  # chromadb wraps httpx errors in several types
                 raise StoreError(
-                    f"cannot reach the Chroma server at {settings.chroma_url} ({type(exc).__name__})",
-                    hint="Start it with `chroma run --path DIR --port N`, or unset REVIEWER_CHROMA_URL.",
+                    f"cannot reach the Chroma server at {settings.chroma_url} "
+                    f"({type(exc).__name__})",
+                    hint="Start it with `chroma run --path DIR --port N`, "
+                    "or unset REVIEWER_CHROMA_URL.",
                 ) from None
             location = settings.chroma_url
         else:

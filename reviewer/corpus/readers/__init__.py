@@ -74,7 +74,9 @@ def read_file(path: Path | str, fmt: str = "auto") -> tuple[str, list[Paper]]:
     if fmt == "auto":
         fmt = detect_format(text, path_str)
     elif fmt not in READERS:
-        raise InputError(path_str, f"unknown format {fmt!r}", hint=f"Use one of {', '.join(FORMATS)}.")
+        raise InputError(
+            path_str, f"unknown format {fmt!r}", hint=f"Use one of {', '.join(FORMATS)}."
+        )
     papers = READERS[fmt].read(text, path_str)
     if not papers:
         raise InputError(path_str, f"no papers found (read as {fmt})")

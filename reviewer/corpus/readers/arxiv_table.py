@@ -2,7 +2,8 @@
 
     | **Title** | **Date** | **Abstract** | **Comment** | **CodeRepository** |
     | --- | --- | --- | --- | --- |
-    | **[Title](http://arxiv.org/abs/2509.06617v1)** | 2025-09-08 | <details>...<p>Abstract</p></details> | ... | None |
+    | **[Title](http://arxiv.org/abs/2509.06617v1)** | 2025-09-08 | <details>...
+      <p>Abstract</p></details> | ... | None |          (one line in the file)
 
 Columns are found by their header names, so a listing without a Comment or
 CodeRepository column reads too. Cells may hold ``<details>`` blocks whose
@@ -46,7 +47,9 @@ def _split_cells(line: str) -> list[str]:
         return []
     cells = re.split(r"(?<!\\)\|", hidden[1:-1])
     return [
-        re.sub(r"\x00(\d+)\x00", lambda m: blocks[int(m.group(1))], cell).strip().replace("\\|", "|")
+        re.sub(r"\x00(\d+)\x00", lambda m: blocks[int(m.group(1))], cell)
+        .strip()
+        .replace("\\|", "|")
         for cell in cells
     ]
 
@@ -110,7 +113,9 @@ def _paper_from_row(row: dict[str, str], path: str, number: int) -> Paper:
     code_cell = row.get("coderepository", row.get("code", ""))
     code_urls = []
     if code_cell and code_cell.strip().lower() not in ("none", "n/a", "-"):
-        code_urls = [m.group("url") for m in re.finditer(r"\((?P<url>https?://[^)\s]+)\)", code_cell)]
+        code_urls = [
+            m.group("url") for m in re.finditer(r"\((?P<url>https?://[^)\s]+)\)", code_cell)
+        ]
         if not code_urls:
             code_urls = re.findall(r"https?://\S+", code_cell)
     for found in code_urls_in(abstract + " " + (comment or "")):

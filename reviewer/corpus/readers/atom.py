@@ -85,6 +85,10 @@ def _paper_from_entry(entry: Element, path: str, index: int) -> Paper | None:
         pdf_url=pdf_url,
         code_urls=code_urls_in(f"{abstract} {comment or ''}"),
         sources=[
-            Source(path=path, format=FORMAT, entry=where + (f" ({announce_type})" if announce_type else ""))
+            Source(
+                path=path,
+                format=FORMAT,
+                entry=where + (f" ({announce_type})" if announce_type else ""),
+            )
         ],
     )

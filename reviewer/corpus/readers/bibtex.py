@@ -44,6 +44,8 @@ _CODE_URL_RE = re.compile(
 _PREPRINT_VENUE_RE = re.compile(r"^(?:arxiv\b.*|corr|e-?prints?)$", re.IGNORECASE)
 _ADS_JOURNALS = {"apj": "ApJ", "apjl": "ApJL", "apjs": "ApJS", "aj": "AJ", "aap": "A&A"}
 _ADS_JOURNALS |= {"mnras": "MNRAS", "pasp": "PASP", "nat": "Nature", "prd": "Phys. Rev. D"}
+_SKIP_RE = re.compile(r"(?:\s|%[^\n]*)*")
+_QUOTED_RE = re.compile(r'[{}]|(?<!\\)"')
 _DELIMITER_RE = {"{": re.compile(r"[{}]"), "(": re.compile(r"[()]")}
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
@@ -75,6 +77,7 @@ class _Parser:
         self.text = text
         self.path = path
         self.pos = 0
+        self.last_braced = (0, 0)  # span of the latest {value}, for a better EOF error
         self.macros: dict[str, str] = dict(_MONTH_MACROS)
         self._newlines = [m.start() for m in re.finditer("\n", text)]
 
@@ -90,13 +93,20 @@ class _Parser:
         last: _Entry | None = None
         while True:
             at = self.text.find("@", self.pos)
-            self._check_gap(len(self.text) if at < 0 else at, last)
+            # Text between entries is ignored, unless it looks like a lost field.
+            stray = _STRAY_FIELD_RE.search(self.text, self.pos, len(self.text) if at < 0 else at)
+            if stray and last is not None:
+                raise self.error(
+                    f"field '{stray.group(1)}' outside any entry: an extra '}}' probably closed "
+                    f"'{last.key}' (line {last.line}) early",
+                    self.line(stray.start(1)),
+                )
             if at < 0:
                 return entries
-            before = self.text[max(self.pos, self.text.rfind("\n", 0, at) + 1) : at]
-            if before.strip() and not _AT_ENTRY_RE.match(self.text, at):
-                # An '@' inside prose between entries (an e-mail address, a handle).
-                # One that starts a line is an entry, and an error if malformed.
+            before = self.text[max(self.pos, self.text.rfind("\n", 0, at) + 1) : at].strip()
+            if before.startswith("%") or (before and not _AT_ENTRY_RE.match(self.text, at)):
+                # A commented-out entry, or an '@' in prose (an e-mail address). An '@'
+                # that starts a line is an entry, and an error if malformed.
                 self.pos = at + 1
                 continue
             last = self._block(at)
@@ -109,20 +119,10 @@ class _Parser:
             seen[last.key.casefold()] = last.line
             entries.append(last)
 
-    def _check_gap(self, end: int, last: _Entry | None) -> None:
-        """Text between entries is ignored, unless it looks like a lost field."""
-        stray = _STRAY_FIELD_RE.search(self.text, self.pos, end)
-        if stray and last is not None:
-            raise self.error(
-                f"field '{stray.group(1)}' outside any entry: an extra '}}' probably closed "
-                f"'{last.key}' (line {last.line}) early",
-                self.line(stray.start(1)),
-            )
-
     def _block(self, at: int) -> _Entry:
         """Parse the @-block at `at`: an entry, or a @string, @preamble or @comment."""
         line = self.line(at)
-        self.pos = at + 1
+        self.pos, self.last_braced = at + 1, (0, 0)
         name = _NAME_RE.match(self.text, self.pos)
         kind = name.group().lower() if name else ""
         if name:
@@ -207,7 +207,7 @@ class _Parser:
                 if end is None or _ENTRY_START_RE.search(self.text, self.pos + 1, end):
                     raise self._unclosed(entry, "unbalanced braces in")
                 parts.append(self.text[self.pos + 1 : end - 1])
-                self.pos = end
+                self.last_braced, self.pos = (self.pos, end), end
             elif here == '"':
                 parts.append(self._quoted(entry, field_name))
             elif name := _NAME_RE.match(self.text, self.pos):
@@ -235,15 +235,12 @@ class _Parser:
 
     def _quoted(self, entry: _Entry, field_name: str) -> str:
         """A "..." value; quotes inside braces (or escaped as \\") do not end it."""
-        text, start, depth, i = self.text, self.pos, 0, self.pos + 1
-        while i < len(text):
-            ch = text[i]
-            if ch == "{" or ch == "}":
-                depth += 1 if ch == "{" else -1
-            elif ch == '"' and depth == 0 and text[i - 1] != "\\":
-                self.pos = i + 1
-                return text[start + 1 : i]
-            i += 1
+        start, depth = self.pos, 0
+        for match in _QUOTED_RE.finditer(self.text, start + 1):
+            if match.group() == '"' and depth == 0:
+                self.pos = match.end()
+                return self.text[start + 1 : match.start()]
+            depth += {"{": 1, "}": -1}.get(match.group(), 0)
         raise self.error(
             f"unterminated quoted value in field '{field_name}' of entry '{entry.key}' "
             f"(opened at line {self.line(start)})",
@@ -255,7 +252,12 @@ class _Parser:
         if here == closer:
             self.pos += 1
         elif here in ("", "@"):
-            raise self._unclosed(entry, "unbalanced braces in" if here else "the file ends inside")
+            # A {value} that swallowed later fields lacks a '}' and ran on to the entry's end.
+            swallowed = _STRAY_FIELD_RE.search(self.text, *self.last_braced)
+            unbalanced = here == "@" or swallowed is not None
+            raise self._unclosed(
+                entry, "unbalanced braces in" if unbalanced else "the file ends inside"
+            )
         else:
             raise self.error(
                 f"expected '{closer}' to close entry '{entry.key}', found {here!r}",
@@ -284,16 +286,9 @@ class _Parser:
 
     def _peek(self) -> str:
         """Skip whitespace and %-comments (JabRef writes them in entries); next char."""
-        text = self.text
-        while self.pos < len(text):
-            if text[self.pos].isspace():
-                self.pos += 1
-            elif text[self.pos] == "%":
-                newline = text.find("\n", self.pos)
-                self.pos = len(text) if newline < 0 else newline + 1
-            else:
-                break
-        return text[self.pos : self.pos + 1]
+        skipped = _SKIP_RE.match(self.text, self.pos)  # always matches, maybe empty
+        self.pos = skipped.end() if skipped else self.pos
+        return self.text[self.pos : self.pos + 1]
 
 
 def _paper(entry: _Entry, path: str) -> Paper:
@@ -308,11 +303,16 @@ def _paper(entry: _Entry, path: str) -> Paper:
         raise InputError(path, f"entry '{entry.key}' has no title", where=f"line {entry.line}")
     doi = None
     if _plain(fields.get("doi", "")):
+        # A malformed DOI or date is a data-quality problem of one field, not a
+        # broken file: the entry is kept without it (the raw text stays in the
+        # source file) rather than refusing a whole Zotero library over
+        # `year = {in press}`.
         doi = normalize_doi(_plain(fields["doi"]))
-        if doi is None:
-            raise fail(f"doi {_plain(fields['doi'])!r} is not a DOI")
     arxiv_id, arxiv_version = _arxiv(fields, doi, fail)
-    published = _published(fields, fail)
+    try:
+        published = _published(fields, fail)
+    except InputError:
+        published = None
     primary = _plain(fields.get("primaryclass") or fields.get("eprintclass") or "") or None
     raw_venue = fields.get("journal") or fields.get("journaltitle") or fields.get("booktitle")
     venue = decode_latex(raw_venue or "")
@@ -362,8 +362,6 @@ def _arxiv(fields: dict[str, str], doi: str | None, fail: _Fail) -> tuple[str | 
     prefix = _plain(fields.get("archiveprefix") or fields.get("eprinttype") or "").lower()
     if eprint and prefix in ("", "arxiv"):
         parsed = parse_arxiv_id(eprint)
-        if parsed is None and prefix == "arxiv":
-            raise fail(f"eprint {eprint!r} is not an arXiv id")
         if parsed:
             found.append(("eprint", parsed))
     # DBLP files arXiv preprints as journal = {CoRR}, volume = {abs/2509.06617}.

@@ -60,9 +60,7 @@ def read(text: str, path: str) -> list[Paper]:
         lines.append((number, line))
     if len(lines) % 2:
         number, line = lines[-1]
-        raise InputError(
-            path, f"title without an abstract ({line[:60]!r})", f"line {number}"
-        )
+        raise InputError(path, f"title without an abstract ({line[:60]!r})", f"line {number}")
     papers = []
     for (title_line, title), (_, abstract) in zip(lines[::2], lines[1::2], strict=True):
         if len(title) > _MAX_TITLE or len(abstract) < len(title):

@@ -71,14 +71,18 @@ def _read_lines(text: str, path: str, whole_error: json.JSONDecodeError) -> list
     lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
     if len(lines) < 2 or not lines[0][1].lstrip().startswith("{"):
         raise InputError(
-            path, f"malformed JSON ({whole_error.msg})", f"line {whole_error.lineno}, column {whole_error.colno}"
+            path,
+            f"malformed JSON ({whole_error.msg})",
+            f"line {whole_error.lineno}, column {whole_error.colno}",
         )
     records = []
     for number, line in lines:
         try:
             records.append((f"line {number}", json.loads(line)))
         except json.JSONDecodeError as exc:
-            raise InputError(path, f"malformed JSON Lines record ({exc.msg})", f"line {number}") from None
+            raise InputError(
+                path, f"malformed JSON Lines record ({exc.msg})", f"line {number}"
+            ) from None
     return records
 
 
@@ -91,7 +95,7 @@ def _paper_from_record(record: Any, path: str, where: str) -> Paper:
         name = _ALIASES.get(name, name) if name in _ALIASES else name
         if name is None or value is None or name in ("id", "sources"):
             continue
-        if name in fields and fields[name]:
+        if fields.get(name):
             continue
         fields[name] = value
     known = set(Paper.model_fields)

@@ -52,6 +52,10 @@ def _paper_from_item(item: Element, path: str, index: int) -> Paper:
         abs_url=f"https://arxiv.org/abs/{arxiv[0]}" if arxiv else (link or None),
         code_urls=code_urls_in(abstract),
         sources=[
-            Source(path=path, format=FORMAT, entry=where + (f" ({announce_type})" if announce_type else ""))
+            Source(
+                path=path,
+                format=FORMAT,
+                entry=where + (f" ({announce_type})" if announce_type else ""),
+            )
         ],
     )

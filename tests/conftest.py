@@ -1,0 +1,70 @@
+"""Shared fixtures: every test gets its own REVIEWER_HOME; the seeded store is built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
+SHARED = ROOT.parent / "shared"
+REAL = SHARED / "data" / "real"
+DATA = Path(__file__).resolve().parent / "data"
+
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("REVIEWER_HOME", str(home))
+    monkeypatch.delenv("REVIEWER_CHROMA_URL", raising=False)
+    monkeypatch.delenv("REVIEWER_EMBEDDER", raising=False)
+    monkeypatch.delenv("REVIEWER_COLLECTION", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def seeded_home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A REVIEWER_HOME with the four seed files ingested (built once per session)."""
+    home = tmp_path_factory.mktemp("seeded") / "home"
+    env = {**os.environ, "REVIEWER_HOME": str(home)}
+    env.pop("REVIEWER_CHROMA_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "reviewer", "ingest", *map(str, SEEDS)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return home
+
+
+@pytest.fixture
+def seeded_home(seeded_home_template: Path, _isolated_home: Path) -> Path:
+    """A private copy of the seeded home, set as REVIEWER_HOME for this test."""
+    shutil.copytree(seeded_home_template, _isolated_home)
+    return _isolated_home
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m reviewer ARGS` in a subprocess with the test's environment."""
+    result = subprocess.run(
+        [sys.executable, "-m", "reviewer", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"reviewer {' '.join(args)} failed ({result.returncode}):\n{result.stderr}"
+        )
+    return result
