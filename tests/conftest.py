@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,55 @@ def run_cli(
             f"reviewer {' '.join(args)} failed ({result.returncode}):\n{result.stderr}"
         )
     return result
+
+
+# -- cassettes (pytest-recording / vcrpy) ----------------------------------------
+
+SCRUBBED_HEADERS = (
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "cookie",
+    "set-cookie",
+    "openai-organization",
+    "openai-project",
+    "x-goog-api-key",
+)
+
+
+def _scrub_response(response: dict) -> dict:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in SCRUBBED_HEADERS or name.lower().startswith("openai-"):
+            del headers[name]
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict:
+    return {
+        "filter_headers": [(h, None) for h in SCRUBBED_HEADERS],
+        "filter_query_parameters": [("api_key", None), ("key", None)],
+        "before_record_response": _scrub_response,
+        # Host and port are not matched: a cassette recorded against the local
+        # stand-in server and one re-recorded against the live API both replay.
+        "match_on": ["method", "path", "query"],
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    return str(ROOT / "cassettes" / request.module.__name__.split(".")[-1])
+
+
+@pytest.fixture(autouse=True)
+def _cassette_fully_played(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A cassette test fails if any recorded interaction was not replayed."""
+    if request.node.get_closest_marker("vcr") is None:
+        yield
+        return
+    cassette = request.getfixturevalue("vcr")
+    yield
+    if request.config.getoption("--record-mode") == "none":
+        assert cassette.all_played, f"cassette {cassette._path} was not fully played"

@@ -62,28 +62,38 @@ def group_duplicates(papers: Sequence[Paper]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    def union(a: int, b: int) -> None:
+    def union(a: int, b: int) -> bool:
         ra, rb = find(a), find(b)
         if ra == rb or not groups[ra].compatible(groups[rb]):
-            return
+            return False
         keep, drop = min(ra, rb), max(ra, rb)
         parent[drop] = keep
         g, d = groups[keep], groups.pop(drop)
         g.members.extend(d.members)
         g.arxiv_ids |= d.arxiv_ids
         g.dois |= d.dois
+        return True
 
-    # Strong keys first, so that titles only join what the ids allow.
-    for prefix in ("arxiv:", "doi:", "title:"):
-        first_with_key: dict[str, int] = {}
-        for index, paper in enumerate(papers):
-            for key in identity_keys(paper):
-                if not key.startswith(prefix):
+    holders: dict[str, list[int]] = {}
+    for index, paper in enumerate(papers):
+        for key in identity_keys(paper):
+            holders.setdefault(key, []).append(index)
+    # Strong keys first, so that titles only join what the ids allow. A join can
+    # make an earlier refusal possible (or not), so every holder of a key is
+    # tried and the passes repeat until nothing joins: the grouping then does
+    # not depend on which entry was seen first, and re-merging is idempotent.
+    changed = True
+    while changed:
+        changed = False
+        for prefix in ("arxiv:", "doi:", "title:"):
+            for key, indices in holders.items():
+                if not key.startswith(prefix) or len(indices) < 2:
                     continue
-                if key in first_with_key:
-                    union(first_with_key[key], index)
-                else:
-                    first_with_key[key] = index
+                for position, index in enumerate(indices[1:], start=1):
+                    for earlier in indices[:position]:
+                        if union(earlier, index):
+                            changed = True
+                            break
     return [sorted(g.members) for _, g in sorted(groups.items())]
 
 

@@ -55,7 +55,7 @@ def normalize_doi(text: str) -> str | None:
 
 
 def normalize_title(title: str) -> str:
-    """Lower-case ASCII words of a title, for matching the same paper across sources.
+    """Lower-case words of a title, for matching the same paper across sources.
 
     Accents, punctuation, LaTeX braces and spacing differences vanish; words and
     their order stay, so "iMedImage Technical Report" and "MedGemma Technical
@@ -64,7 +64,9 @@ def normalize_title(title: str) -> str:
     text = unicodedata.normalize("NFKD", title)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold()
-    text = re.sub(r"[^0-9a-z]+", " ", text)
+    # \W, not [^a-z]: Greek, CJK and other letters that do not decompose to
+    # ASCII must survive, or "β-VAE" and "α-VAE" become the same title.
+    text = re.sub(r"[\W_]+", " ", text)
     return " ".join(text.split())
 
 

@@ -6,7 +6,8 @@ import html
 import re
 from datetime import date, datetime
 
-_TAG_RE = re.compile(r"<[^>]+>")
+# A tag starts with a letter (or /letter): "error < 5% and latency > 2 ms" is text.
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
 _CODE_HOST_RE = re.compile(
     r"https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co|codeberg\.org)"
     r"/[^\s<>()\[\]{}\"',;]+",
@@ -42,7 +43,7 @@ def looks_truncated(abstract: str) -> bool:
 def code_urls_in(text: str) -> list[str]:
     urls = []
     for match in _CODE_HOST_RE.finditer(text):
-        url = match.group(0).rstrip(".")
+        url = match.group(0).rstrip(".").rstrip("/")
         if url not in urls:
             urls.append(url)
     return urls

@@ -53,5 +53,8 @@ def split_creators(text: str) -> list[str]:
     text = squash(text)
     if not text:
         return []
+    from reviewer.corpus.latex import decode_latex
+
     parts = re.split(r",\s*|\s+and\s+", text)
-    return [p.strip() for p in parts if p.strip()]
+    # arXiv writes accents in TeX here ("Andr\\'e"); decode so names match other sources.
+    return [decode_latex(p.strip()) for p in parts if p.strip()]

@@ -23,7 +23,10 @@ from ._text import clean_html, code_urls_in, looks_truncated, parse_date
 FORMAT = "arxiv-table"
 DESCRIPTION = "arXiv listing as a Markdown table (Title | Date | Abstract | Comment | Code)"
 
-_HEADER_RE = re.compile(r"^\|\s*\*{0,2}title\*{0,2}\s*\|", re.IGNORECASE | re.MULTILINE)
+# A header row with a Title column anywhere in it.
+_HEADER_RE = re.compile(
+    r"^\|(?:[^|\n]*\|)*?\s*\*{0,2}title\*{0,2}\s*\|", re.IGNORECASE | re.MULTILINE
+)
 _SEPARATOR_RE = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
 _P_RE = re.compile(r"<p>(.*?)</p>", re.DOTALL | re.IGNORECASE)
@@ -118,6 +121,7 @@ def _paper_from_row(row: dict[str, str], path: str, number: int) -> Paper:
         ]
         if not code_urls:
             code_urls = re.findall(r"https?://\S+", code_cell)
+        code_urls = [url.rstrip("/") for url in code_urls]
     for found in code_urls_in(abstract + " " + (comment or "")):
         if found not in code_urls:
             code_urls.append(found)

@@ -66,13 +66,19 @@ def _paper_from_entry(entry: Element, path: str, index: int) -> Paper | None:
 
     if arxiv:
         abs_url = f"https://arxiv.org/abs/{arxiv[0]}"
+    published = parse_date(text_of(entry.find(f"{ATOM}published")))
+    updated = parse_date(text_of(entry.find(f"{ATOM}updated")))
+    if announce_type and announce_type.startswith("replace"):
+        # A daily feed's date for a replaced paper is that of the new version,
+        # not of the first: it says when the paper was updated.
+        published, updated = None, published
     return Paper(
         title=title,
         abstract=abstract,
         abstract_truncated=looks_truncated(abstract),
         authors=[a for a in authors if a],
-        published=parse_date(text_of(entry.find(f"{ATOM}published"))),
-        updated=parse_date(text_of(entry.find(f"{ATOM}updated"))),
+        published=published,
+        updated=updated,
         arxiv_id=arxiv[0] if arxiv else None,
         arxiv_version=arxiv[1] if arxiv else None,
         categories=categories,

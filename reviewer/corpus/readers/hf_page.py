@@ -31,7 +31,8 @@ _CHROME = [
         r"(?:papers?|search results?)",
     )
 ]
-_SUBSCRIBE_PREFIX = re.compile(r"^subscribe(?=\S)", re.IGNORECASE)
+# The page's "Subscribe" button text glued to the first title: "SubscribeSaliency-Guided ...".
+_SUBSCRIBE_PREFIX = re.compile(r"^Subscribe(?=[A-Z0-9])")
 _MARKERS = ("get trending papers", "daily papers", "byak and the research community")
 
 # Longest plausible title; anything longer where a title should be is an abstract
@@ -44,6 +45,24 @@ def sniff(text: str) -> bool:
     return any(marker in head for marker in _MARKERS)
 
 
+def _looks_like_abstract(line: str) -> bool:
+    return bool(re.search(r"[.!?)]$", line)) and len(line) > 30
+
+
+def _check_pairing(lines: list[tuple[int, str]], path: str) -> None:
+    """Find the title that has no abstract after it, and name its line."""
+    for index in range(0, len(lines), 2):
+        number, title = lines[index]
+        following = lines[index + 1][1] if index + 1 < len(lines) else None
+        # A title followed by another title (and then the abstract of that one).
+        if following is None or (
+            not _looks_like_abstract(following)
+            and index + 2 < len(lines)
+            and _looks_like_abstract(lines[index + 2][1])
+        ):
+            raise InputError(path, f"title without an abstract ({title[:60]!r})", f"line {number}")
+
+
 def _is_chrome(line: str) -> bool:
     return any(p.fullmatch(line) for p in _CHROME)
 
@@ -54,13 +73,12 @@ def read(text: str, path: str) -> list[Paper]:
         line = squash(raw)
         if not line:
             continue
-        line = _SUBSCRIBE_PREFIX.sub("", line)
+        if not lines:
+            line = _SUBSCRIBE_PREFIX.sub("", line)
         if _is_chrome(line):
             continue
         lines.append((number, line))
-    if len(lines) % 2:
-        number, line = lines[-1]
-        raise InputError(path, f"title without an abstract ({line[:60]!r})", f"line {number}")
+    _check_pairing(lines, path)
     papers = []
     for (title_line, title), (_, abstract) in zip(lines[::2], lines[1::2], strict=True):
         if len(title) > _MAX_TITLE or len(abstract) < len(title):

@@ -69,7 +69,9 @@ def read(text: str, path: str) -> list[Paper]:
 
 def _read_lines(text: str, path: str, whole_error: json.JSONDecodeError) -> list[tuple[str, Any]]:
     lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-    if len(lines) < 2 or not lines[0][1].lstrip().startswith("{"):
+    if len(lines) < 2 or not _is_json_object(lines[0][1]):
+        # Not JSON Lines (whose first line is a whole object): report the error
+        # where the JSON parser found it.
         raise InputError(
             path,
             f"malformed JSON ({whole_error.msg})",
@@ -84,6 +86,13 @@ def _read_lines(text: str, path: str, whole_error: json.JSONDecodeError) -> list
                 path, f"malformed JSON Lines record ({exc.msg})", f"line {number}"
             ) from None
     return records
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _paper_from_record(record: Any, path: str, where: str) -> Paper:
@@ -108,10 +117,8 @@ def _paper_from_record(record: Any, path: str, where: str) -> Paper:
 
     for name in _LIST_FIELDS & set(fields):
         fields[name] = _as_list(fields[name], name)
-    if isinstance(fields.get("authors"), list):
-        fields["authors"] = [
-            a.get("name", "") if isinstance(a, dict) else str(a) for a in fields["authors"]
-        ]
+    if "authors" in fields:
+        fields["authors"] = _authors(fields["authors"], path, where)
     for name in ("published", "updated"):
         value = fields.get(name)
         if isinstance(value, str):
@@ -150,6 +157,21 @@ def _paper_from_record(record: Any, path: str, where: str) -> Paper:
         raise InputError(path, f"field {field!r}: {first['msg']}", where) from None
 
 
+def _authors(value: Any, path: str, where: str) -> list[str]:
+    """Names from strings or {"name": ...} objects; anything else is an error, not str()."""
+    names = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            names.append(item["name"].strip())
+        elif isinstance(item, str):
+            names.append(item.strip())
+        else:
+            raise InputError(
+                path, f"field 'authors': expected names as strings, found {item!r}", where
+            )
+    return [n for n in names if n]
+
+
 def _as_list(value: Any, name: str) -> list[Any]:
     if isinstance(value, list):
         return value
@@ -159,4 +181,4 @@ def _as_list(value: Any, name: str) -> list[Any]:
         if name == "categories":
             return value.split()
         return [value] if value.strip() else []
-    return [value]
+    return [value]  # not a list or string: the field check below rejects it

@@ -39,12 +39,16 @@ def _paper_from_item(item: Element, path: str, index: int) -> Paper:
     abstract, announce_type = split_announcement(clean_html(text_of(item.find("description"))))
     authors = [n for c in item.findall(f"{DC}creator") for n in split_creators(text_of(c))]
     categories = [text_of(c) for c in item.findall("category") if text_of(c)]
+    announced = parse_date(text_of(item.find("pubDate")))
+    # A replaced paper's announcement date is that of its new version (see atom.py).
+    replaced = bool(announce_type and announce_type.startswith("replace"))
     return Paper(
         title=title,
         abstract=abstract,
         abstract_truncated=looks_truncated(abstract),
         authors=authors,
-        published=parse_date(text_of(item.find("pubDate"))),
+        published=None if replaced else announced,
+        updated=announced if replaced else None,
         arxiv_id=arxiv[0] if arxiv else None,
         arxiv_version=arxiv[1] if arxiv else None,
         categories=categories,

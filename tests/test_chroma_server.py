@@ -1,0 +1,137 @@
+"""The same acceptance path against a real Chroma server (`chroma run`) on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REAL, SEEDS, run_cli
+
+pytestmark = pytest.mark.server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = Path(sys.executable).with_name("chroma")
+    data = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    log = open(data / "server.log", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(data / "db"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"chroma run did not start:\n{(data / 'server.log').read_text()}"
+                    ) from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_acceptance_path_on_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:
+    env = {"REVIEWER_CHROMA_URL": chroma_url, "REVIEWER_COLLECTION": "seeds"}
+    first = json.loads(run_cli("ingest", *map(str, SEEDS), "--json", env=env, check=True).stdout)
+    assert (first["new"], first["embedded"], first["store"]["papers"]) == (423, 423, 423)
+    # Nothing about the papers lives under REVIEWER_HOME but the derived BM25 index.
+    assert not (Path(os.environ["REVIEWER_HOME"]) / "chroma").exists()
+
+    again = json.loads(run_cli("ingest", *map(str, SEEDS), "--json", env=env, check=True).stdout)
+    assert (again["new"], again["updated"], again["embedded"]) == (0, 0, 0)
+    stats = json.loads(run_cli("stats", "--json", env=env, check=True).stdout)
+    assert stats["papers"] == 423 and stats["backend"] == "chroma-server"
+    rows = json.loads(run_cli("list", "--json", env=env, check=True).stdout)
+    assert len({r["id"] for r in rows}) == len(rows) == 423
+
+    for mode in ("hybrid", "dense", "lexical"):
+        hits = json.loads(
+            run_cli(
+                "search",
+                "segment anything",
+                "--mode",
+                mode,
+                "-k",
+                "5",
+                "--json",
+                env=env,
+                check=True,
+            ).stdout
+        )
+        assert len(hits) == 5 and any("segment anything" in h["title"].lower() for h in hits)
+
+    # Bad input: refused, file named, store unchanged.
+    bad = tmp_path / "broken.bib"
+    bad.write_text("@article{k,\n  title = {Open {brace},\n}\n")
+    result = run_cli("ingest", str(REAL / "arxiv_rss_cs.AI_2025-08-20.xml"), str(bad), env=env)
+    assert result.returncode == 2 and str(bad) in result.stderr
+    assert json.loads(run_cli("stats", "--json", env=env, check=True).stdout) == stats
+
+    # A new REVIEWER_HOME (another machine) sees the same store and rebuilds its BM25 index.
+    other_home = tmp_path / "other-home"
+    hits = json.loads(
+        run_cli(
+            "search",
+            "atlas-based segmentation",
+            "--mode",
+            "lexical",
+            "--json",
+            env={**env, "REVIEWER_HOME": str(other_home)},
+            check=True,
+        ).stdout
+    )
+    assert hits and (other_home / "bm25" / "seeds" / "meta.json").is_file()
+
+
+def test_real_arxiv_samples_on_a_chroma_server(chroma_url: str) -> None:
+    env = {"REVIEWER_CHROMA_URL": chroma_url, "REVIEWER_COLLECTION": "real-samples"}
+    files = [REAL / "arxiv_api_query_testing_100.xml", REAL / "arxiv_rss_cs.AI_2025-08-20.xml"]
+    report = json.loads(run_cli("ingest", *map(str, files), "--json", env=env, check=True).stdout)
+    assert [f["entries"] for f in report["files"]] == [100, 7]
+    rows = json.loads(run_cli("list", "--json", "--full", env=env, check=True).stdout)
+    assert len(rows) == report["store"]["papers"]
+    assert all(
+        r["arxiv_id"] and "v" not in r["arxiv_id"] and r["authors"] and r["categories"]
+        for r in rows
+    )
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    result = run_cli("stats", env={"REVIEWER_CHROMA_URL": f"http://127.0.0.1:{_free_port()}"})
+    assert result.returncode == 4
+    assert "cannot reach the Chroma server" in result.stderr and "Traceback" not in result.stderr
