@@ -34,9 +34,11 @@ def test_transient_failures_are_retried_with_the_same_spacing() -> None:
 
 
 def test_a_refused_query_is_not_retried_and_says_why() -> None:
-    with ArxivStandIn(failures=[400]) as api:
-        with pytest.raises(NetworkError, match="refused the query"):
-            arxiv_api.fetch("all:testing", 10, base_url=api.url, sleep=lambda s: None)
+    with (
+        ArxivStandIn(failures=[400]) as api,
+        pytest.raises(NetworkError, match="refused the query"),
+    ):
+        arxiv_api.fetch("all:testing", 10, base_url=api.url, sleep=lambda s: None)
     assert len(api.requests) == 1
 
 

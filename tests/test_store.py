@@ -144,3 +144,23 @@ def test_resolve_finds_papers_by_arxiv_id_doi_and_title() -> None:
     assert store.resolve(f"{first.arxiv_id}v1").paper.id == first.id
     assert store.resolve(first.title.upper()).paper.id == first.id
     assert store.resolve("no such paper") is None
+
+
+def test_key_lookup_by_scan_finds_the_same_papers_as_by_query(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large ingests look keys up in one pass over the store; small ones query per key."""
+    entries = listing_entries()
+    store = open_store()
+    store.ingest(entries[:60])
+    keys = [k for p in entries[30:90] for k in store_module.identity_keys(p)]
+    by_query = store._lookup_keys(keys, embeddings=True)
+    monkeypatch.setattr(store_module, "SCAN_ABOVE_KEYS", 0)
+    by_scan = store._lookup_keys(keys, embeddings=True)
+    assert sorted(by_scan) == sorted(by_query) and len(by_query) == 30
+    assert all(np.allclose(by_scan[i].embedding, by_query[i].embedding) for i in by_query)
+    stored = store.count()
+    again = store.ingest(entries)  # the whole listing, with the scan strategy
+    assert again.unchanged + again.updated == stored  # nothing stored was missed...
+    assert again.embedded == again.new == DISTINCT - stored  # ...or embedded again
+    assert store.count() == DISTINCT
