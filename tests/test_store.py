@@ -164,3 +164,15 @@ def test_key_lookup_by_scan_finds_the_same_papers_as_by_query(
     assert again.unchanged + again.updated == stored  # nothing stored was missed...
     assert again.embedded == again.new == DISTINCT - stored  # ...or embedded again
     assert store.count() == DISTINCT
+
+
+def test_chroma_telemetry_is_off() -> None:
+    store = open_store()
+    assert store.client.get_settings().anonymized_telemetry is False
+
+
+def test_cli_format_names_match_the_readers() -> None:
+    from reviewer.cli.corpus import FORMAT_NAMES
+    from reviewer.corpus.readers import FORMATS
+
+    assert set(FORMAT_NAMES) == set(FORMATS)

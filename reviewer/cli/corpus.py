@@ -138,8 +138,9 @@ def ingest(
             last.path,
             last.problem,
             last.where,
-            hint=(f"{len(bad)} bad files; " if len(bad) > 1 else "")
-            + "nothing was written. Fix the file, or pass --skip-bad to ingest the rest.",
+            hint=(f"{last.hint} " if last.hint else "")
+            + (f"{len(bad)} bad files; n" if len(bad) > 1 else "N")
+            + "othing was written. Fix the file, or pass --skip-bad to ingest the rest.",
         )
     for problem in bad:
         info(f"skipped: {problem.message}")

@@ -2,7 +2,7 @@
 
 Embedded Chroma has no sparse index, so BM25 lives in a folder under
 REVIEWER_HOME. It is derived data: it records the store revision it was built
-from and is rebuilt from the store's documents whenever the two differ, so a
+from and is rebuilt from the store's records whenever the two differ, so a
 crash between writing Chroma and writing BM25 heals itself on the next use.
 """
 
