@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from reviewer.corpus.model import Paper
-from reviewer.index.store import Store
+from reviewer.index.store import Store, date_int
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
@@ -33,9 +33,9 @@ class Filters:
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         if self.since:
-            clauses.append({"published": {"$gte": _date_int(self.since)}})
+            clauses.append({"published": {"$gte": date_int(self.since)}})
         if self.until:
-            clauses.append({"published": {"$lte": _date_int(self.until)}})
+            clauses.append({"published": {"$lte": date_int(self.until)}})
             clauses.append({"published": {"$gt": 0}})
         if self.has_code:
             clauses.append({"has_code": True})
@@ -48,16 +48,12 @@ class Filters:
             return None
         keep = np.ones(len(published), dtype=bool)
         if self.since:
-            keep &= published >= _date_int(self.since)
+            keep &= published >= date_int(self.since)
         if self.until:
-            keep &= (published <= _date_int(self.until)) & (published > 0)
+            keep &= (published <= date_int(self.until)) & (published > 0)
         if self.has_code:
             keep &= has_code
         return keep
-
-
-def _date_int(d: date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
 
 
 @dataclass

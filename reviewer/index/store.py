@@ -22,7 +22,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -83,8 +83,8 @@ class IngestResult:
         }
 
 
-def _date_int(paper: Paper) -> int:
-    d = paper.published
+def date_int(d: date | None) -> int:
+    """A date as YYYYMMDD, the form Chroma filters compare; 0 when unknown."""
     return d.year * 10000 + d.month * 100 + d.day if d else 0
 
 
@@ -94,7 +94,7 @@ def record_metadata(paper: Paper, added_at: str, embedder: str) -> dict[str, Any
         "keys": identity_keys(paper),
         "title": paper.title,
         "arxiv_id": paper.arxiv_id or "",
-        "published": _date_int(paper),
+        "published": date_int(paper.published),
         "has_code": bool(paper.code_urls),
         "text_hash": paper.text_hash(),
         "content_hash": paper.content_hash(),
