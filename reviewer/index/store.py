@@ -103,10 +103,17 @@ def record_metadata(paper: Paper, added_at: str, embedder: str) -> dict[str, Any
     }
 
 
-def _stored(metadata: dict[str, Any], embedding: Any = None) -> StoredPaper:
-    paper = Paper.model_validate_json(metadata["record"])
-    vector = None if embedding is None else np.asarray(embedding, dtype=np.float32)
-    return StoredPaper(paper=paper, metadata=metadata, embedding=vector)
+def _unpack(result: Any) -> list[StoredPaper]:
+    """StoredPapers from a Chroma get() result (with vectors when it includes them)."""
+    vectors = result.get("embeddings")
+    return [
+        StoredPaper(
+            paper=Paper.model_validate_json(metadata["record"]),
+            metadata=metadata,
+            embedding=None if vectors is None else np.asarray(vectors[row], dtype=np.float32),
+        )
+        for row, metadata in enumerate(result["metadatas"])
+    ]
 
 
 class Store:
@@ -210,8 +217,8 @@ class Store:
         """Papers by id, in the order given; unknown ids are skipped."""
         if not ids:
             return []
-        result = self.collection.get(ids=list(ids), include=["metadatas"])
-        by_id = {i: _stored(m) for i, m in zip(result["ids"], result["metadatas"], strict=True)}
+        found = _unpack(self.collection.get(ids=list(ids), include=["metadatas"]))
+        by_id = {s.paper.id: s for s in found}
         return [by_id[i] for i in ids if i in by_id]
 
     def resolve(self, ref: str) -> StoredPaper | None:
@@ -232,58 +239,43 @@ class Store:
         matches = self._lookup_keys(keys)
         return next(iter(matches.values()), None)
 
-    def iter_all(self, include_embeddings: bool = False) -> Iterator[StoredPaper]:
-        include = ["metadatas", "embeddings"] if include_embeddings else ["metadatas"]
+    def _pages(self, include: list[str]) -> Iterator[Any]:
+        """The whole collection as Chroma get() results of up to PAGE records."""
         offset = 0
         while True:
             page = self.collection.get(include=include, limit=PAGE, offset=offset)
             if not page["ids"]:
                 return
-            vectors = page.get("embeddings") if include_embeddings else None
-            for row, metadata in enumerate(page["metadatas"]):
-                yield _stored(metadata, None if vectors is None else vectors[row])
+            yield page
             offset += len(page["ids"])
+
+    def iter_all(self, include_embeddings: bool = False) -> Iterator[StoredPaper]:
+        include = ["metadatas", "embeddings"] if include_embeddings else ["metadatas"]
+        for page in self._pages(include):
+            yield from _unpack(page)
 
     def _lookup_keys(self, keys: Sequence[str], embeddings: bool = False) -> dict[str, StoredPaper]:
         """Stored papers having any of these identity keys, by id."""
-        found: dict[str, StoredPaper] = {}
         unique = list(dict.fromkeys(keys))
         include = ["metadatas", "embeddings"] if embeddings else ["metadatas"]
+        results = []
         if len(unique) > SCAN_ABOVE_KEYS:
-            return self._scan_keys(set(unique), include)
-        for start in range(0, len(unique), LOOKUP_CHUNK):
-            chunk = unique[start : start + LOOKUP_CHUNK]
-            clauses = [{"keys": {"$contains": k}} for k in chunk]
-            where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-            result = self.collection.get(where=where, include=include)
-            vectors = result.get("embeddings") if embeddings else None
-            for row, (pid, metadata) in enumerate(
-                zip(result["ids"], result["metadatas"], strict=True)
-            ):
-                found[pid] = _stored(metadata, None if vectors is None else vectors[row])
-        return found
-
-    def _scan_keys(self, wanted: set[str], include: list[str]) -> dict[str, StoredPaper]:
-        """One paged pass over every record's keys, then the matches fetched by id."""
-        ids: list[str] = []
-        offset = 0
-        while True:
-            page = self.collection.get(include=["metadatas"], limit=PAGE, offset=offset)
-            if not page["ids"]:
-                break
-            for pid, metadata in zip(page["ids"], page["metadatas"], strict=True):
-                if not wanted.isdisjoint(metadata.get("keys") or ()):
-                    ids.append(pid)
-            offset += len(page["ids"])
-        found: dict[str, StoredPaper] = {}
-        for start in range(0, len(ids), PAGE):
-            result = self.collection.get(ids=ids[start : start + PAGE], include=include)
-            vectors = result.get("embeddings") if "embeddings" in include else None
-            for row, (pid, metadata) in enumerate(
-                zip(result["ids"], result["metadatas"], strict=True)
-            ):
-                found[pid] = _stored(metadata, None if vectors is None else vectors[row])
-        return found
+            # One paged pass over every record's keys, then the matches by id.
+            wanted = set(unique)
+            ids = [
+                pid
+                for page in self._pages(["metadatas"])
+                for pid, metadata in zip(page["ids"], page["metadatas"], strict=True)
+                if not wanted.isdisjoint(metadata.get("keys") or ())
+            ]
+            for start in range(0, len(ids), PAGE):
+                results.append(self.collection.get(ids=ids[start : start + PAGE], include=include))
+        else:
+            for start in range(0, len(unique), LOOKUP_CHUNK):
+                clauses = [{"keys": {"$contains": k}} for k in unique[start : start + LOOKUP_CHUNK]]
+                where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+                results.append(self.collection.get(where=where, include=include))
+        return {s.paper.id: s for result in results for s in _unpack(result)}
 
     # -- writing ---------------------------------------------------------------
 
