@@ -58,3 +58,15 @@ class NetworkError(ReviewerError):
     """A remote service could not be reached or answered with an error."""
 
     exit_code = 6
+
+
+class LLMError(ReviewerError):
+    """The model server failed, or kept failing after the bounded retries."""
+
+    exit_code = 7
+
+
+class BudgetExceeded(ReviewerError):
+    """The next model call would take the run past --max-cost."""
+
+    exit_code = 8

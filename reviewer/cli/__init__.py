@@ -45,13 +45,41 @@ from reviewer.cli import corpus as _corpus  # noqa: E402  (registers commands)
 
 _corpus.register(app)
 
+from reviewer.cli import llm as _llm  # noqa: E402
+
+_llm.register(app)
+
+from reviewer.cli import export as _export  # noqa: E402
+
+_export.register(app)
+
+# Options that take several values: `--ids A B C` is read as `--ids A --ids B --ids C`.
+MULTI_VALUE_OPTIONS = {"--ids"}
+
+
+def expand_multi_value_options(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    current: str | None = None
+    for token in argv:
+        if token in MULTI_VALUE_OPTIONS:
+            current = token
+            out.append(token)
+            continue
+        if current and not token.startswith("-") and out and out[-1] != current:
+            out.extend([current, token])
+            continue
+        if token.startswith("-"):
+            current = None
+        out.append(token)
+    return out
+
 
 def main() -> None:
     """Entry point: runs the app and turns ReviewerErrors into one red line and an exit code."""
     from reviewer.errors import ReviewerError
 
     try:
-        app(standalone_mode=False)
+        app(args=expand_multi_value_options(sys.argv[1:]), standalone_mode=False)
     except ReviewerError as exc:
         if os.environ.get("REVIEWER_RAISE_ERRORS") == "1":
             raise

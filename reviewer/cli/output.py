@@ -70,3 +70,12 @@ def _flat(value: Any) -> str:
 def info(message: str) -> None:
     """A line for people, on stderr."""
     sys.stderr.write(message + "\n")
+
+
+def reflow(doc: str | None) -> str:
+    """A docstring as --help text: paragraphs kept, line breaks inside them joined
+    (rich help would otherwise keep the source's line breaks)."""
+    import inspect
+
+    text = inspect.cleandoc(doc or "")
+    return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))

@@ -1,0 +1,463 @@
+"""The one way writing tasks talk to a model.
+
+Two kinds of retry, kept apart and both bounded:
+- transport (429, 5xx, timeouts, connection resets, unreadable responses) is
+  retried by tenacity around each HTTP request, honouring Retry-After;
+- validation (an answer that is not the schema, or fails a grounding rule) is
+  re-asked by instructor, which sends the validation errors back to the model.
+
+Every HTTP attempt is a row in the call log; a repeated task is answered from
+the response cache and logged as a cache hit, with no model call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from reviewer.errors import BudgetExceeded, ConfigError, LLMError
+from reviewer.llm.cost import Budget, Price, price_for
+from reviewer.llm.db import CallRecord, LLMDatabase
+from reviewer.prompts import RenderedPrompt
+from reviewer.settings import Settings
+
+T = TypeVar("T", bound=BaseModel)
+
+# Environment variables that may hold secrets: their values are masked in any
+# error text before it is logged or printed.
+SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_KEY")
+
+
+def redact(text: str, settings: Settings | None = None) -> str:
+    secrets = [
+        v for k, v in os.environ.items() if k.upper().endswith(SECRET_ENV_SUFFIXES) and len(v) >= 6
+    ]
+    if settings is not None and settings.api_key is not None:
+        secrets.append(settings.api_key.get_secret_value())
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def require_model(settings: Settings) -> str:
+    """The configured model, or a ConfigError naming the settings to set."""
+    if not settings.model:
+        raise ConfigError(
+            "no model configured: set REVIEWER_MODEL (plus REVIEWER_API_BASE for an "
+            "OpenAI-compatible server, or the provider's key such as OPENAI_API_KEY)",
+            hint="e.g. REVIEWER_MODEL=gpt-4o-mini with OPENAI_API_KEY, "
+            "REVIEWER_MODEL=ollama/llama3.1, "
+            "or REVIEWER_MODEL=openai/<name> REVIEWER_API_BASE=http://127.0.0.1:8080/v1; "
+            "`reviewer config show` lists what is set.",
+        )
+    if settings.api_base is None:
+        from reviewer.llm.litellm_import import litellm
+
+        missing = [
+            k
+            for k in litellm.validate_environment(settings.model).get("missing_keys", [])
+            if "KEY" in k or "TOKEN" in k
+        ]
+        if missing:
+            raise ConfigError(
+                f"model {settings.model} needs {', '.join(missing)}, which is not set",
+                hint="Export the key, or point REVIEWER_MODEL/REVIEWER_API_BASE at another server.",
+            )
+    return settings.model
+
+
+def _is_transient(exc: BaseException) -> bool:
+    from reviewer.llm.litellm_import import litellm
+
+    if isinstance(exc, (litellm.Timeout, litellm.APIConnectionError)):
+        return True
+    if isinstance(
+        exc, (litellm.AuthenticationError, litellm.BadRequestError, litellm.NotFoundError)
+    ):
+        return False
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return status in (408, 409, 425, 429) or status >= 500
+    return isinstance(exc, (litellm.APIError, json.JSONDecodeError))
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (Retry-After or retry-after-ms), if any."""
+    headers: dict[str, str] = {}
+    for source in (
+        getattr(exc, "headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+        getattr(exc, "litellm_response_headers", None),
+    ):
+        if source:
+            headers.update({str(k).lower(): str(v) for k, v in dict(source).items()})
+    if "retry-after-ms" in headers:
+        try:
+            return float(headers["retry-after-ms"]) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+class ContextWindowExceeded(LLMError):
+    """The conversation (prompt plus re-asks) no longer fits the model's context."""
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """The result of one structured request."""
+
+    value: T | None  # validated against the context; None when every answer failed
+    contents: list[str]  # every answer's raw text, oldest first (what the cache stores)
+    errors: list[str]  # validation errors of the last answer
+    cache_hit: bool
+    answers: int  # answers received (1 + re-asks); 0 on a cache hit
+    rejected: int  # answers the validators rejected
+
+
+@dataclass
+class _Attempts:
+    reask: int = 0
+    attempt: int = 0
+    last_call_id: int | None = None
+    contents: list[str] = field(default_factory=list)
+    answers: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class LLMClient:
+    """One per command run (run_id groups its calls in the log)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: LLMDatabase,
+        budget: Budget | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.model = require_model(settings)
+        self.db = db
+        self.budget = budget or Budget(None)
+        self.run_id = uuid.uuid4().hex[:12]
+        self.price: Price = price_for(settings)
+        self._sleep = sleep
+
+    # -- the public call --------------------------------------------------------------
+
+    def cache_key(self, prompt: RenderedPrompt, response_model: type[BaseModel]) -> str:
+        blob = json.dumps(
+            {
+                "model": self.model,
+                "api_base": self.settings.api_base,
+                "prompt": [prompt.id, prompt.version],
+                "messages": list(prompt.messages),
+                "schema": response_model.model_json_schema(),
+                "params": [
+                    self.settings.temperature,
+                    self.settings.max_tokens,
+                    self.settings.llm_reasks,
+                ],
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def structured(
+        self,
+        prompt: RenderedPrompt,
+        response_model: type[T],
+        *,
+        context: dict[str, Any],
+        task: str,
+        subject: str | None = None,
+    ) -> Outcome[T]:
+        key = self.cache_key(prompt, response_model)
+        cached = self.db.cache_get(key)
+        if cached is not None:
+            self._log(prompt, key, task, subject, _Attempts(), status="cache", cache_hit=True)
+            contents = [str(c) for c in json.loads(cached)]
+            replayed, errors = self._validate(contents[-1], response_model, context)
+            return Outcome(replayed, contents, errors, True, 0, 0)
+
+        import instructor
+
+        from reviewer.llm.litellm_import import litellm
+
+        state = _Attempts()
+
+        def complete(*args: Any, **kwargs: Any) -> Any:
+            state.reask += 1
+            return self._transport(prompt, key, task, subject, state, kwargs, litellm)
+
+        client = instructor.from_litellm(complete, mode=instructor.Mode.JSON_SCHEMA)
+
+        def on_parse_error(error: Exception, **_: Any) -> None:
+            state.rejected += 1
+            state.errors = _error_lines(error)
+            if state.last_call_id is not None:
+                self.db.mark_invalid(state.last_call_id, redact("; ".join(state.errors))[:2000])
+
+        client.on("parse:error", on_parse_error)
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": [dict(m) for m in prompt.messages],
+            "max_tokens": self.settings.max_tokens,
+            "temperature": self.settings.temperature,
+        }
+        if self.settings.api_base:
+            params["api_base"] = self.settings.api_base
+            params["api_key"] = (
+                self.settings.api_key.get_secret_value() if self.settings.api_key else "not-needed"
+            )
+        value: T | None
+        try:
+            value = client.chat.completions.create(
+                response_model=response_model,
+                max_retries=self.settings.llm_reasks,
+                context=context,
+                **params,
+            )
+            state.errors = []
+        except Exception as exc:
+            inner = _unwrap(exc)
+            if isinstance(inner, ContextWindowExceeded) and state.contents:
+                # A re-ask outgrew the context window: stop re-asking and keep the
+                # answers we have, exactly as when the re-asks run out.
+                state.errors.append("re-asks stopped: the conversation exceeds the context window")
+            elif isinstance(inner, (BudgetExceeded, LLMError, ConfigError)):
+                if inner is exc:
+                    raise
+                raise inner from None
+            elif not state.contents:
+                raise LLMError(
+                    f"{self.model}: {redact(str(inner), self.settings)[:300]}",
+                    hint="`reviewer logs` shows every attempt.",
+                ) from None
+            value = None  # every answer failed validation; the last one is kept below
+        if state.contents:
+            self.db.cache_put(
+                key, self.model, prompt.id, prompt.version, json.dumps(state.contents)
+            )
+        return Outcome(value, state.contents, state.errors, False, state.answers, state.rejected)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _validate(
+        self, content: str, response_model: type[T], context: dict[str, Any]
+    ) -> tuple[T | None, list[str]]:
+        try:
+            return response_model.model_validate_json(strip_fences(content), context=context), []
+        except ValidationError as exc:
+            return None, _error_lines(exc)
+
+    def _transport(
+        self,
+        prompt: RenderedPrompt,
+        key: str,
+        task: str,
+        subject: str | None,
+        state: _Attempts,
+        kwargs: dict[str, Any],
+        litellm: Any,
+    ) -> Any:
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
+        attempts = self.settings.llm_retries + 1
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            retry=retry_if_exception(_is_transient),
+            wait=lambda rs: self._wait(
+                rs.outcome.exception() if rs.outcome else None, rs.attempt_number
+            ),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    state.attempt = attempt.retry_state.attempt_number
+                    return self._request(prompt, key, task, subject, state, kwargs, litellm)
+        except (BudgetExceeded, LLMError):
+            raise
+        except litellm.ContextWindowExceededError as exc:
+            raise ContextWindowExceeded(
+                f"{self.model}: the request exceeds the model's context window",
+                hint="Lower REVIEWER_LLM_REASKS or REVIEWER_MAX_TOKENS, or use a model with a "
+                "longer context.",
+            ) from exc
+        except Exception as exc:
+            transient = _is_transient(exc)
+            detail = redact(str(exc), self.settings).splitlines()[0][:300] if str(exc) else ""
+            raise LLMError(
+                f"{self.model}: {type(exc).__name__}{': ' + detail if detail else ''}"
+                + (
+                    f" (gave up after {state.attempt} attempt{'s' if state.attempt > 1 else ''})"
+                    if transient
+                    else ""
+                ),
+                hint="Check REVIEWER_MODEL / REVIEWER_API_BASE and the key; "
+                "`reviewer logs` shows every attempt.",
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request(
+        self,
+        prompt: RenderedPrompt,
+        key: str,
+        task: str,
+        subject: str | None,
+        state: _Attempts,
+        kwargs: dict[str, Any],
+        litellm: Any,
+    ) -> Any:
+        """One HTTP request, logged whatever happens."""
+        estimate = self._estimate(kwargs, litellm)
+        self.budget.reserve(estimate)
+        started = time.perf_counter()
+        try:
+            response = litellm.completion(
+                **kwargs, timeout=self.settings.llm_timeout, num_retries=0, max_retries=0
+            )
+            content = response.choices[0].message.content
+            if content is None:
+                raise LLMError(f"{self.model} returned an empty answer")
+        except BaseException as exc:
+            self.budget.settle(estimate, 0.0)
+            latency = (time.perf_counter() - started) * 1000
+            error = f"{type(exc).__name__}: {redact(str(exc), self.settings)}"[:2000]
+            self._log(
+                prompt, key, task, subject, state, status="error", error=error, latency=latency
+            )
+            raise
+        latency = (time.perf_counter() - started) * 1000
+        usage = getattr(response, "usage", None)
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        cost = self.price.cost(tokens_in, tokens_out)
+        self.budget.settle(estimate, cost)
+        state.answers += 1
+        state.contents.append(content)
+        state.last_call_id = self._log(
+            prompt,
+            key,
+            task,
+            subject,
+            state,
+            status="ok",
+            latency=latency,
+            tokens=(tokens_in, tokens_out),
+            cost=cost,
+        )
+        if response.choices[0].finish_reason == "length":
+            # instructor raises on a cut-off answer without re-asking; let it parse
+            # instead, so the broken JSON is re-asked with its parse error like any
+            # other invalid answer (within the same re-ask bound).
+            response.choices[0].finish_reason = "stop"
+        return response
+
+    def _estimate(self, kwargs: dict[str, Any], litellm: Any) -> float:
+        if self.budget.max_cost is None or not self.price.known:
+            return 0.0
+        try:
+            tokens = litellm.token_counter(model=self.model, messages=kwargs.get("messages", []))
+        except ValueError:
+            tokens = sum(len(str(m.get("content", ""))) for m in kwargs.get("messages", [])) // 3
+        return self.price.cost(tokens, int(kwargs.get("max_tokens") or self.settings.max_tokens))
+
+    def _wait(self, exc: BaseException | None, number: int) -> float:
+        cap = self.settings.llm_retry_max_wait
+        asked = retry_after_seconds(exc) if exc is not None else None
+        if asked is not None:
+            return min(asked, cap)
+        return min(cap, 2 ** (number - 1)) * (0.5 + random.random() / 2)
+
+    def _log(
+        self,
+        prompt: RenderedPrompt,
+        key: str,
+        task: str,
+        subject: str | None,
+        state: _Attempts,
+        *,
+        status: str,
+        cache_hit: bool = False,
+        error: str | None = None,
+        latency: float = 0.0,
+        tokens: tuple[int, int] = (0, 0),
+        cost: float = 0.0,
+    ) -> int:
+        return self.db.log_call(
+            CallRecord(
+                run_id=self.run_id,
+                task=task,
+                subject=subject,
+                prompt_id=prompt.id,
+                prompt_version=prompt.version,
+                prompt_hash=prompt.hash,
+                model=self.model,
+                cache_key=key,
+                cache_hit=cache_hit,
+                attempt=state.attempt,
+                reask=max(0, state.reask - 1),
+                status=status,
+                error=error,
+                input_tokens=tokens[0],
+                output_tokens=tokens[1],
+                cost_usd=cost,
+                priced=self.price.known,
+                latency_ms=round(latency, 1),
+            )
+        )
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """instructor wraps what it cannot retry; find the error we raised, if any."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, (BudgetExceeded, LLMError, ConfigError)):
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return exc
+
+
+def _error_lines(error: BaseException) -> list[str]:
+    if isinstance(error, ValidationError):
+        lines = []
+        for item in error.errors():
+            where = ".".join(str(p) for p in item.get("loc", ())) or "answer"
+            lines.append(f"{where}: {item.get('msg', '')}")
+        return lines
+    return [f"{type(error).__name__}: {error}"]
+
+
+def strip_fences(content: str) -> str:
+    text = content.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = text.rsplit("```", 1)[0]
+    return text

@@ -1,0 +1,228 @@
+"""One SQLite file under REVIEWER_HOME for everything the LLM layer remembers:
+the call log (every attempt, with tokens, cost, latency, cache hit and error),
+the response cache, and the latest grounded summary of each paper.
+
+Migrations are append-only: a new schema change is a new entry in MIGRATIONS,
+and ``PRAGMA user_version`` records how many have run.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS = (
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        task TEXT NOT NULL,
+        subject TEXT,
+        prompt_id TEXT NOT NULL,
+        prompt_version INTEGER NOT NULL,
+        prompt_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        cache_key TEXT NOT NULL,
+        cache_hit INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        reask INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        priced INTEGER NOT NULL DEFAULT 1,
+        latency_ms REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX calls_run ON calls(run_id);
+    CREATE TABLE cache (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        prompt_id TEXT NOT NULL,
+        prompt_version INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE summaries (
+        paper_id TEXT PRIMARY KEY,
+        abstract_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        json TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    """,
+)
+
+STATUSES = ("ok", "invalid", "error", "cache")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class CallRecord:
+    run_id: str
+    task: str
+    subject: str | None
+    prompt_id: str
+    prompt_version: int
+    prompt_hash: str
+    model: str
+    cache_key: str
+    cache_hit: bool
+    attempt: int
+    reask: int
+    status: str
+    error: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    priced: bool = True
+    latency_ms: float = 0.0
+    ts: str = field(default_factory=now)
+    id: int | None = None
+
+
+class LLMDatabase:
+    """Thread-safe (one connection, one lock); several processes may share the file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._conn.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._conn:
+            yield self._conn
+
+    # -- call log ---------------------------------------------------------------
+
+    def log_call(self, record: CallRecord) -> int:
+        data = asdict(record)
+        data.pop("id")
+        data["cache_hit"] = int(record.cache_hit)
+        data["priced"] = int(record.priced)
+        columns = ", ".join(data)
+        marks = ", ".join(f":{k}" for k in data)
+        with self._tx() as conn:
+            cursor = conn.execute(f"INSERT INTO calls ({columns}) VALUES ({marks})", data)
+            return int(cursor.lastrowid or 0)
+
+    def mark_invalid(self, call_id: int, error: str) -> None:
+        with self._tx() as conn:
+            conn.execute("UPDATE calls SET status='invalid', error=? WHERE id=?", (error, call_id))
+
+    def calls(
+        self, limit: int | None = None, run_id: str | None = None, task: str | None = None
+    ) -> list[dict[str, Any]]:
+        where, args = [], []
+        if run_id:
+            where.append("run_id = ?")
+            args.append(run_id)
+        if task:
+            where.append("task = ?")
+            args.append(task)
+        sql = "SELECT * FROM calls"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            rows = [dict(r) for r in self._conn.execute(sql, args)]
+        for row in rows:
+            row["cache_hit"] = bool(row["cache_hit"])
+            row["priced"] = bool(row["priced"])
+        return rows[::-1]
+
+    def totals(self, run_id: str | None = None) -> dict[str, Any]:
+        sql = (
+            "SELECT COUNT(*) AS rows, "
+            "SUM(CASE WHEN cache_hit=0 THEN 1 ELSE 0 END) AS model_calls, "
+            "SUM(cache_hit) AS cache_hits, "
+            "SUM(CASE WHEN status='invalid' THEN 1 ELSE 0 END) AS rejected, "
+            "SUM(CASE WHEN status='error' THEN 1 ELSE 0 END) AS errors, "
+            "COALESCE(SUM(input_tokens), 0) AS input_tokens, "
+            "COALESCE(SUM(output_tokens), 0) AS output_tokens, "
+            "COALESCE(SUM(cost_usd), 0) AS cost_usd, "
+            "COALESCE(MIN(priced), 1) AS priced FROM calls"
+        )
+        args: list[Any] = []
+        if run_id:
+            sql += " WHERE run_id = ?"
+            args.append(run_id)
+        with self._lock:
+            row = dict(self._conn.execute(sql, args).fetchone())
+        row = {k: (v or 0) for k, v in row.items()}
+        row["priced"] = bool(row["priced"])
+        return row
+
+    # -- response cache ---------------------------------------------------------------
+
+    def cache_get(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT content FROM cache WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def cache_put(self, key: str, model: str, prompt_id: str, version: int, content: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?, ?)",
+                (key, model, prompt_id, version, content, now()),
+            )
+
+    # -- summaries ----------------------------------------------------------------------
+
+    def put_summary(self, summary: dict[str, Any]) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    summary["paper_id"],
+                    summary["abstract_hash"],
+                    summary["model"],
+                    summary["prompt"],
+                    json.dumps(summary, ensure_ascii=False, sort_keys=True),
+                    now(),
+                ),
+            )
+
+    def get_summaries(self, paper_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            if paper_ids is None:
+                rows = self._conn.execute("SELECT paper_id, json FROM summaries").fetchall()
+            else:
+                rows = []
+                for start in range(0, len(paper_ids), 500):
+                    chunk = paper_ids[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows += self._conn.execute(
+                        f"SELECT paper_id, json FROM summaries WHERE paper_id IN ({marks})", chunk
+                    ).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}

@@ -1,0 +1,1 @@
+"""Writing tasks: retrieve -> prompt -> validate -> result."""

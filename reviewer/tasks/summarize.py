@@ -1,0 +1,134 @@
+"""summarize: paper -> prompt -> validated, grounded PaperSummary (stored for reuse).
+
+What fails validation after the re-asks is dropped from the summary and listed
+in its ``dropped`` field; a paper whose every answer was unreadable gets no
+summary and is reported as failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewer.errors import BudgetExceeded
+from reviewer.llm.client import LLMClient
+from reviewer.prompts import load_prompt
+from reviewer.tasks.summary_model import (
+    PaperSummary,
+    SummaryDraft,
+    build_summary,
+    grounding_problems,
+)
+
+PROMPT_ID = "summarize_paper"
+
+
+@dataclass
+class SummarizeReport:
+    summaries: list[PaperSummary] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (paper id, why)
+    rejected_answers: int = 0
+    answers: int = 0
+    cache_hits: int = 0
+    stopped: BudgetExceeded | None = None
+
+
+def summarize_one(client: LLMClient, paper: Any) -> tuple[PaperSummary | None, str | None, Any]:
+    prompt = load_prompt(PROMPT_ID)
+    rendered = prompt.render(
+        title=paper.title,
+        abstract=paper.abstract,
+        truncated=bool(paper.abstract_truncated),
+        code_urls=list(paper.code_urls),
+    )
+    outcome = client.structured(
+        rendered,
+        SummaryDraft,
+        context={"abstract": paper.abstract, "code_urls": list(paper.code_urls)},
+        task="summarize",
+        subject=paper.id,
+    )
+    draft = outcome.value
+    passed = draft is not None
+    if draft is None:
+        # Every answer failed validation: of those that at least fit the schema, keep
+        # the one with the fewest grounding problems (the latest on a tie), then drop
+        # what is unsupported (build_summary re-checks every field).
+        draft = _best_answer(outcome.contents, paper)
+    if draft is None:
+        why = "; ".join(outcome.errors[:3]) or "no readable answer"
+        return None, f"no answer matched the summary schema after the re-asks ({why})", outcome
+    summary = build_summary(
+        draft,
+        paper=paper,
+        passed=passed,
+        model=client.model,
+        prompt=f"{prompt.id}@{prompt.version}",
+    )
+    client.db.put_summary(summary.model_dump(mode="json"))
+    return summary, None, outcome
+
+
+def _best_answer(contents: list[str], paper: Any) -> SummaryDraft | None:
+    from pydantic import ValidationError
+
+    from reviewer.llm.client import strip_fences
+
+    best: tuple[int, SummaryDraft] | None = None
+    for content in contents:
+        try:
+            draft = SummaryDraft.model_validate_json(strip_fences(content))
+        except ValidationError:
+            continue
+        problems = len(grounding_problems(draft, paper.abstract, list(paper.code_urls)))
+        if best is None or problems <= best[0]:
+            best = (problems, draft)
+    return None if best is None else best[1]
+
+
+def summarize_papers(
+    client: LLMClient,
+    papers: Sequence[Any],
+    concurrency: int,
+    on_done: Callable[[Any, PaperSummary | None, str | None], None] | None = None,
+) -> SummarizeReport:
+    """Summarize papers with at most ``concurrency`` requests in flight. A budget stop
+    lets the requests already running finish, then stops submitting."""
+    report = SummarizeReport()
+    by_id: dict[str, PaperSummary] = {}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        pending: dict[Any, Any] = {}
+        queue = list(papers)
+        while queue or pending:
+            while queue and len(pending) < max(1, concurrency) and report.stopped is None:
+                paper = queue.pop(0)
+                pending[pool.submit(summarize_one, client, paper)] = paper
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                paper = pending.pop(future)
+                exc = future.exception()
+                if isinstance(exc, BudgetExceeded):
+                    report.stopped = exc
+                    continue
+                if exc is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise exc
+                summary, why, outcome = future.result()
+                report.answers += outcome.answers
+                report.rejected_answers += outcome.rejected
+                report.cache_hits += int(outcome.cache_hit)
+                if summary is not None:
+                    by_id[paper.id] = summary
+                else:
+                    report.failed.append((paper.id, why or "failed"))
+                if on_done:
+                    on_done(paper, summary, why)
+            if report.stopped is not None:
+                queue.clear()
+    report.summaries = [by_id[p.id] for p in papers if p.id in by_id]
+    return report

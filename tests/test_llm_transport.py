@@ -1,0 +1,368 @@
+"""LLMClient's error paths against a fault-injecting stand-in server (tests/fault_server.py):
+bounded transport retries (429 with Retry-After, 5xx, timeouts, resets, unreadable bodies),
+errors that must not be retried (400, 401), the key kept out of every message and log,
+bounded validation re-asks, the response cache and the budget."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import run_cli
+from fault_server import FaultServer
+from pydantic import BaseModel, Field
+
+from reviewer.errors import BudgetExceeded, LLMError
+from reviewer.llm.client import LLMClient, Outcome
+from reviewer.llm.cost import Budget
+from reviewer.llm.db import LLMDatabase
+from reviewer.prompts import RenderedPrompt
+from reviewer.settings import Settings, load_settings
+
+SECRET = "sk-test-SECRET-123456"
+VALID = json.dumps({"text": "a short answer"})
+TOO_LONG = json.dumps({"text": "x" * 80})
+PROMPT = RenderedPrompt(
+    "fault_test",
+    1,
+    (
+        {"role": "system", "content": "Answer in JSON."},
+        {"role": "user", "content": "Say something short."},
+    ),
+)
+
+
+# OpenAI's wording, which litellm maps to ContextWindowExceededError.
+CONTEXT_ERROR = (
+    "This model's maximum context length is 4096 tokens. However, your messages "
+    "resulted in 4229 tokens. Please reduce the length of the messages."
+)
+
+
+class Answer(BaseModel):
+    text: str = Field(max_length=50)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_imports() -> None:
+    """Import litellm and instructor once, so no test's timing includes the import."""
+    import instructor  # noqa: F401
+
+    import reviewer.llm.litellm_import  # noqa: F401
+
+
+@pytest.fixture
+def fault(monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultServer]:
+    """A started fault server with an empty script, REVIEWER_MODEL/API_BASE pointing at it
+    and settings that keep the tests fast (real waits are replaced per test)."""
+    with FaultServer() as server:
+        monkeypatch.setenv("REVIEWER_MODEL", "openai/fault-test")
+        monkeypatch.setenv("REVIEWER_API_BASE", server.url)
+        monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "5")
+        for name in (
+            "REVIEWER_API_KEY",
+            "REVIEWER_LLM_RETRIES",
+            "REVIEWER_LLM_RETRY_MAX_WAIT",
+            "REVIEWER_LLM_REASKS",
+            "REVIEWER_MAX_TOKENS",
+            "REVIEWER_INPUT_COST_PER_MTOK",
+            "REVIEWER_OUTPUT_COST_PER_MTOK",
+        ):
+            monkeypatch.delenv(name, raising=False)
+        yield server
+
+
+class Waits:
+    """An injectable sleep: records what the client asked for; really sleeps if told to."""
+
+    def __init__(self, real: bool = False) -> None:
+        self.asked: list[float] = []
+        self.real = real
+
+    def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        if self.real:
+            time.sleep(seconds)
+
+
+def make_client(
+    budget: Budget | None = None, sleep: Callable[[float], None] | None = None
+) -> tuple[LLMClient, LLMDatabase, Settings]:
+    settings = load_settings()
+    db = LLMDatabase(settings.llm_db_path)
+    client = LLMClient(settings, db, budget, sleep=sleep or Waits())
+    return client, db, settings
+
+
+def ask(client: LLMClient) -> Outcome[Answer]:
+    return client.structured(PROMPT, Answer, context={}, task="fault_test", subject="p1")
+
+
+def statuses(db: LLMDatabase) -> list[tuple[str, int, int]]:
+    return [(r["status"], r["attempt"], r["reask"]) for r in db.calls()]
+
+
+# -- transport retries ---------------------------------------------------------------
+
+
+def test_429_retry_after_is_honoured(fault: FaultServer) -> None:
+    fault.push(("status", 429, {"Retry-After": "1"}), ("answer", VALID))
+    waits = Waits(real=True)
+    client, db, _ = make_client(sleep=waits)
+
+    outcome = ask(client)
+
+    assert outcome.value is not None and outcome.value.text == "a short answer"
+    assert not outcome.cache_hit and outcome.answers == 1
+    assert len(fault.requests) == 2
+    assert waits.asked == [1.0]
+    # The server's own receive times: the second request came after the Retry-After.
+    assert fault.gaps()[0] >= 0.9
+    rows = db.calls()
+    assert [(r["status"], r["attempt"]) for r in rows] == [("error", 1), ("ok", 2)]
+    assert "RateLimitError" in rows[0]["error"]
+    assert rows[1]["input_tokens"] > 0 and rows[1]["output_tokens"] > 0
+
+
+def test_5xx_retried_with_bounded_waits(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_RETRY_MAX_WAIT", "1.5")
+    # The second 500 asks for 30 s: the cap wins.
+    fault.push(("status", 500), ("status", 500, {"Retry-After": "30"}), ("answer", VALID))
+    waits = Waits()
+    client, db, settings = make_client(sleep=waits)
+
+    outcome = ask(client)
+
+    assert outcome.value is not None and outcome.value.text == "a short answer"
+    assert len(fault.requests) == 3
+    assert len(waits.asked) == 2
+    assert all(0 < w <= settings.llm_retry_max_wait for w in waits.asked)
+    assert waits.asked[1] == settings.llm_retry_max_wait
+    assert statuses(db) == [("error", 1, 0), ("error", 2, 0), ("ok", 3, 0)]
+    # A transport retry resends the same request, not a re-ask.
+    assert fault.requests[0].messages == fault.requests[2].messages
+
+
+def test_timeout_then_answer(fault: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
+    fault.push(("sleep", 3), ("answer", VALID))
+    client, db, _ = make_client()
+
+    started = time.monotonic()
+    outcome = ask(client)
+
+    assert time.monotonic() - started < 3  # the client gave up, it did not wait the 3 s
+    assert outcome.value is not None and outcome.value.text == "a short answer"
+    assert len(fault.requests) == 2
+    rows = db.calls()
+    assert [(r["status"], r["attempt"]) for r in rows] == [("error", 1), ("ok", 2)]
+    assert "Timeout" in rows[0]["error"]
+
+
+def test_connection_reset_then_answer(fault: FaultServer) -> None:
+    fault.push(("reset",), ("answer", VALID))
+    client, db, _ = make_client()
+
+    outcome = ask(client)
+
+    assert outcome.value is not None and outcome.value.text == "a short answer"
+    assert len(fault.requests) == 2
+    assert [r["status"] for r in db.calls()] == ["error", "ok"]
+    assert "Connection error" in db.calls()[0]["error"]
+
+
+def test_malformed_body_then_answer(fault: FaultServer) -> None:
+    fault.push(("malformed",), ("answer", VALID))
+    client, db, _ = make_client()
+
+    outcome = ask(client)
+
+    assert outcome.value is not None and outcome.value.text == "a short answer"
+    assert outcome.rejected == 0  # unreadable transport, not a rejected answer
+    assert len(fault.requests) == 2
+    assert [r["status"] for r in db.calls()] == ["error", "ok"]
+
+
+def test_always_500_gives_up_after_bounded_retries(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_RETRIES", "2")
+    fault.default = ("status", 500)
+    client, db, _ = make_client()
+
+    with pytest.raises(LLMError) as info:
+        ask(client)
+
+    assert len(fault.requests) == 3
+    message = str(info.value)
+    assert "\n" not in message
+    assert "gave up after 3 attempts" in message
+    assert statuses(db) == [("error", 1, 0), ("error", 2, 0), ("error", 3, 0)]
+    assert db.cache_get(client.cache_key(PROMPT, Answer)) is None
+
+
+def test_400_is_not_retried(fault: FaultServer) -> None:
+    fault.default = ("status", 400)
+    waits = Waits()
+    client, db, _ = make_client(sleep=waits)
+
+    with pytest.raises(LLMError) as info:
+        ask(client)
+
+    assert len(fault.requests) == 1
+    assert waits.asked == []
+    assert "BadRequestError" in str(info.value)
+    assert "gave up" not in str(info.value)
+    assert statuses(db) == [("error", 1, 0)]
+
+
+def test_401_key_never_leaks(fault: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEWER_API_KEY", SECRET)
+    # A careless server echoing the key back in its error message.
+    fault.default = ("status", 401, None, f"Incorrect API key provided: {SECRET}")
+    client, db, settings = make_client()
+
+    with pytest.raises(LLMError) as info:
+        ask(client)
+
+    assert len(fault.requests) == 1
+    assert fault.requests[0].headers["authorization"] == f"Bearer {SECRET}"
+    assert SECRET not in str(info.value)
+    assert SECRET not in (info.value.hint or "")
+    assert "AuthenticationError" in str(info.value)
+    rows = db.calls()
+    assert len(rows) == 1 and rows[0]["status"] == "error"
+    assert "***" in rows[0]["error"]
+    for row in rows:
+        assert SECRET not in json.dumps(row)
+    db.close()
+    files = [p for p in settings.home.rglob("*") if p.is_file()]
+    assert settings.llm_db_path in files
+    for path in files:
+        assert SECRET.encode() not in path.read_bytes(), path
+
+
+# -- validation re-asks ---------------------------------------------------------------
+
+
+def test_invalid_answer_is_reasked(fault: FaultServer) -> None:
+    fault.push(("answer", TOO_LONG), ("answer", VALID))
+    client, db, _ = make_client()
+
+    outcome = ask(client)
+
+    assert outcome.value is not None and outcome.value.text == "a short answer"
+    assert (outcome.answers, outcome.rejected) == (2, 1)
+    assert len(fault.requests) == 2
+    first, second = (json.dumps(r.messages) for r in fault.requests)
+    assert "at most 50 characters" not in first
+    assert "at most 50 characters" in second  # instructor sent the error back
+    assert len(fault.requests[1].messages) > len(fault.requests[0].messages)
+    rows = db.calls()
+    assert [(r["status"], r["reask"]) for r in rows] == [("invalid", 0), ("ok", 1)]
+    assert "at most 50 characters" in rows[0]["error"]
+
+
+def test_reasks_are_bounded(fault: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "1")
+    fault.default = ("answer", TOO_LONG)
+    client, db, _ = make_client()
+
+    outcome = ask(client)
+
+    assert len(fault.requests) == 2
+    assert outcome.value is None
+    assert outcome.errors and any("at most 50 characters" in e for e in outcome.errors)
+    assert outcome.rejected == 2
+    assert outcome.answers == 2
+    assert [(r["status"], r["reask"]) for r in db.calls()] == [("invalid", 0), ("invalid", 1)]
+
+
+def test_reask_past_the_context_window_keeps_the_answers_so_far(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "2")
+    fault.push(("answer", TOO_LONG), ("status", 400, {}, CONTEXT_ERROR))
+    client, db, _ = make_client()
+
+    outcome = ask(client)  # no exception: the run goes on with what it has
+
+    assert len(fault.requests) == 2
+    assert outcome.value is None and outcome.contents == [TOO_LONG]
+    assert any("context window" in e for e in outcome.errors)
+    assert [r["status"] for r in db.calls()] == ["invalid", "error"]
+    assert "ContextWindowExceeded" in (db.calls()[1]["error"] or "")
+
+
+def test_context_window_exceeded_on_the_first_request_is_an_error(fault: FaultServer) -> None:
+    fault.push(("status", 400, {}, CONTEXT_ERROR))
+    client, _, _ = make_client()
+    with pytest.raises(LLMError, match="context window"):
+        ask(client)
+    assert len(fault.requests) == 1
+
+
+# -- cache and budget ---------------------------------------------------------------------
+
+
+def test_second_call_is_served_from_cache(fault: FaultServer) -> None:
+    fault.push(("answer", VALID))
+    client, db, _ = make_client()
+
+    first = ask(client)
+    second = ask(client)
+
+    assert len(fault.requests) == 1
+    assert not first.cache_hit and first.answers == 1
+    assert second.cache_hit and second.answers == 0
+    assert first.value is not None and second.value is not None
+    assert second.value.text == first.value.text == "a short answer"
+    rows = db.calls()
+    assert [r["status"] for r in rows] == ["ok", "cache"]
+    assert rows[1]["cache_hit"] is True
+    assert rows[1]["cost_usd"] == 0
+
+
+def test_budget_refuses_before_any_request(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_INPUT_COST_PER_MTOK", "1000000")
+    monkeypatch.setenv("REVIEWER_OUTPUT_COST_PER_MTOK", "1000000")
+    fault.default = ("answer", VALID)
+    budget = Budget(0.5)
+    client, db, _ = make_client(budget=budget)
+
+    with pytest.raises(BudgetExceeded):
+        ask(client)
+
+    assert fault.requests == []
+    assert budget.spent == 0
+    assert all(r["status"] != "ok" for r in db.calls())
+
+
+# -- the CLI ----------------------------------------------------------------------------------
+
+
+def test_cli_summarize_fails_cleanly_on_persistent_500(
+    seeded_home: Path, fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_RETRIES", "1")
+    listed = run_cli("list", "--json", check=True)
+    rows: list[dict[str, Any]] = json.loads(listed.stdout)
+    paper_id = rows[0]["id"]
+    fault.default = ("status", 500)
+
+    result = run_cli("summarize", "--ids", paper_id)
+
+    assert result.returncode == 7, result.stderr
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1, result.stderr
+    assert "gave up after 2 attempts" in error_lines[0]
+    assert len(fault.requests) == 2
