@@ -92,6 +92,37 @@ def name_in(name: str, source: str) -> bool:
     return n.replace(" ", "") in s.replace(" ", "") and len(n.replace(" ", "")) >= 3
 
 
+_WORD = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
+_STOPWORDS = frozenset(
+    """about above after again against also among an and any are as at be been being below
+    between both but by can could did do does doing down during each few for from further had
+    has have having here how into is it its itself just more most new not now of off on once
+    only other our out over own paper propose proposed proposes same should show shows so some
+    such than that the their them then there these they this those through to too under until
+    up using very via was we were what when where which while who why will with within would
+    work study approach method methods model models based use used""".split()
+)
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of four letters or more that carry meaning (no stopwords)."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    return [w for w in words if len(w) >= 4 and w not in _STOPWORDS]
+
+
+def unsupported_share(text: str, source: str) -> float:
+    """Share of text's content words that the source does not contain, counting a word
+    as contained when the source has a word with the same first five letters
+    ("segmenting" ~ "segmentation"). 0.0 for text without content words."""
+    words = content_words(text)
+    if not words:
+        return 0.0
+    known = set(content_words(source))
+    stems = {w[:5] for w in known}
+    missing = [w for w in words if w not in known and w[:5] not in stems]
+    return len(missing) / len(words)
+
+
 def first_sentence(text: str, limit: int = 300) -> str:
     """The abstract's first sentence (for an extractive TL;DR), cut at ``limit``."""
     text = normalize_ws(text)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,6 +92,24 @@ def _scrub_response(response: dict) -> dict:
         if name.lower() in SCRUBBED_HEADERS or name.lower().startswith("openai-"):
             del headers[name]
     return response
+
+
+def llm_request_body(r1: Any, r2: Any) -> None:
+    """vcr matcher: the same model, messages and response format (JSON compared, so key
+    order does not matter). A prompt, schema or validator message that changed since the
+    recording fails the replay instead of passing on a stale answer."""
+    import json
+
+    def key(request: Any) -> Any:
+        body = request.body or b"{}"
+        data = json.loads(body.decode() if isinstance(body, bytes) else body)
+        return [data.get(k) for k in ("model", "messages", "response_format", "temperature")]
+
+    assert key(r1) == key(r2), "the request body differs from the recorded one"
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    vcr.register_matcher("llm_body", llm_request_body)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from reviewer.grounding import (
     name_in,
     quote_in,
     unsupported_numbers,
+    unsupported_share,
 )
 from reviewer.tasks.summary_model import (
     Finding,
@@ -61,6 +62,13 @@ def test_names_match_ignoring_case_spacing_and_punctuation() -> None:
     assert name_in("CT", ABSTRACT) and not name_in("CT", "a CTA scan")
 
 
+def test_free_text_must_mostly_use_the_papers_words() -> None:
+    assert unsupported_share("The report is a summary of the document.", ABSTRACT) == 1.0
+    paraphrase = "Lung-DDPM, a diffusion model, segments lung tumors on CT scans."
+    assert unsupported_share(paraphrase, ABSTRACT) < 0.5  # segments ~ segmentation
+    assert unsupported_share("It is what it is.", ABSTRACT) == 0.0  # nothing to check
+
+
 def test_not_reported_spellings() -> None:
     for value in ("", "N/A", "none", "Not reported.", "unknown", "not mentioned"):
         assert is_not_reported(value)
@@ -101,6 +109,11 @@ def test_a_grounded_draft_passes_validation_with_the_abstract_as_context() -> No
     [
         ({"tldr": "Dice of 0.95."}, "tldr", "numbers not in the abstract: 0.95"),
         ({"modality": "MRI"}, "modality", "does not occur"),
+        (
+            {"problem": "The report is a summary of the document."},
+            "problem",
+            "most of its words are not in the title or abstract",
+        ),
         ({"datasets": ["LIDC-IDRI", "LUNA16"]}, "datasets[1]", "dataset name"),
         ({"metrics": [Metric(name="Dice", value="0.91")]}, "metrics[0]", "value is not a number"),
         ({"metrics": [Metric(name="AUC", value="0.8921")]}, "metrics[0]", "metric name"),

@@ -51,12 +51,17 @@ PAPER_IDS = ("arxiv:2502.15204", "arxiv:2508.06137", "arxiv:2509.06617")
 
 @pytest.fixture(scope="module")
 def vcr_config(vcr_config: dict[str, Any]) -> dict[str, Any]:
-    """Record only the chat completions, not the local server's start-up probes."""
+    """Record only the chat completions, not the local server's start-up probes, and
+    replay an answer only to the very request that was recorded."""
 
     def keep(request: Any) -> Any:
         return request if request.path.endswith("/chat/completions") else None
 
-    return {**vcr_config, "before_record_request": keep}
+    return {
+        **vcr_config,
+        "before_record_request": keep,
+        "match_on": [*vcr_config["match_on"], "llm_body"],
+    }
 
 
 @pytest.fixture

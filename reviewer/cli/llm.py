@@ -240,6 +240,8 @@ def logs(
         row["tokens"] = f"{row['input_tokens']}+{row['output_tokens']}"
         row["what"] = "cache hit" if row["cache_hit"] else row["status"]
         row["cost"] = f"{row['cost_usd']:.5f}"
+        error = " ".join((row["error"] or "").split())
+        row["error"] = error if len(error) <= 120 else error[:119] + "…"
     emit_rows(
         rows,
         "table",

@@ -46,7 +46,11 @@ def summarize_one(client: LLMClient, paper: Any) -> tuple[PaperSummary | None, s
     outcome = client.structured(
         rendered,
         SummaryDraft,
-        context={"abstract": paper.abstract, "code_urls": list(paper.code_urls)},
+        context={
+            "abstract": paper.abstract,
+            "code_urls": list(paper.code_urls),
+            "title": paper.title,
+        },
         task="summarize",
         subject=paper.id,
     )
@@ -82,7 +86,9 @@ def _best_answer(contents: list[str], paper: Any) -> SummaryDraft | None:
             draft = SummaryDraft.model_validate_json(strip_fences(content))
         except ValidationError:
             continue
-        problems = len(grounding_problems(draft, paper.abstract, list(paper.code_urls)))
+        problems = len(
+            grounding_problems(draft, paper.abstract, list(paper.code_urls), paper.title)
+        )
         if best is None or problems <= best[0]:
             best = (problems, draft)
     return None if best is None else best[1]

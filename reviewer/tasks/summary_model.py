@@ -18,6 +18,7 @@ from reviewer.grounding import (
     name_in,
     quote_in,
     unsupported_numbers,
+    unsupported_share,
 )
 
 SHORT = 100
@@ -92,7 +93,9 @@ class SummaryDraft(BaseModel):
         abstract = context.get("abstract")
         if abstract is None:
             return self
-        problems = grounding_problems(self, abstract, context.get("code_urls", []))
+        problems = grounding_problems(
+            self, abstract, context.get("code_urls", []), context.get("title", "")
+        )
         if problems:
             lines = [f"{p.field}: {p.reason} ({p.value[:80]!r})" for p in problems]
             raise ValueError(
@@ -109,10 +112,12 @@ class Dropped(BaseModel):
 
 
 def grounding_problems(
-    draft: SummaryDraft, abstract: str, code_urls: list[str] | None = None
+    draft: SummaryDraft, abstract: str, code_urls: list[str] | None = None, title: str = ""
 ) -> list[Dropped]:
     """Every answer in the draft that the abstract does not support."""
     problems: list[Dropped] = []
+    # Free text is checked against the title too: a TL;DR may name the method.
+    source = f"{title}\n{abstract}"
 
     def numbers(field: str, text: str) -> None:
         bad = unsupported_numbers(text, abstract)
@@ -125,8 +130,17 @@ def grounding_problems(
 
     for field in ("tldr", "problem", "method", "task"):
         value = getattr(draft, field)
-        if not is_not_reported(value):
-            numbers(field, value)
+        if is_not_reported(value):
+            continue
+        numbers(field, value)
+        if field not in {p.field for p in problems} and unsupported_share(value, source) > 0.5:
+            problems.append(
+                Dropped(
+                    field=field,
+                    value=value,
+                    reason="most of its words are not in the title or abstract",
+                )
+            )
     for field in ("modality", "anatomy"):
         value = getattr(draft, field)
         if not is_not_reported(value) and not name_in(value, abstract):
@@ -249,7 +263,7 @@ def build_summary(
 ) -> PaperSummary:
     """Drop every ungrounded answer from the draft and assemble the stored summary."""
     abstract: str = paper.abstract
-    problems = grounding_problems(draft, abstract, list(paper.code_urls))
+    problems = grounding_problems(draft, abstract, list(paper.code_urls), paper.title)
     bad_fields = {p.field for p in problems}
     data = draft.model_dump()
     for field in TEXT_FIELDS:
