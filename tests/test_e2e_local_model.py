@@ -38,6 +38,9 @@ def model_env(local_server: LocalModelServer) -> dict[str, str]:
         "REVIEWER_MODEL": "openai/smollm2-135m",
         "REVIEWER_API_BASE": local_server.url,
         "REVIEWER_CONCURRENCY": "2",
+        # A 135M model on two busy cores can take minutes on a 1024-token answer;
+        # a timeout would only make it start the same answer again.
+        "REVIEWER_LLM_TIMEOUT": "900",
     }
 
 

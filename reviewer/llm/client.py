@@ -318,8 +318,13 @@ class LLMClient:
                     if transient
                     else ""
                 ),
-                hint="Check REVIEWER_MODEL / REVIEWER_API_BASE and the key; "
-                "`reviewer logs` shows every attempt.",
+                hint=(
+                    f"No answer within REVIEWER_LLM_TIMEOUT ({self.settings.llm_timeout:g} s); "
+                    "raise it for a slow local model. "
+                    if isinstance(exc, litellm.Timeout)
+                    else "Check REVIEWER_MODEL / REVIEWER_API_BASE and the key; "
+                )
+                + "`reviewer logs` shows every attempt.",
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
