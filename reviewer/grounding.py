@@ -216,9 +216,17 @@ _STOPWORDS = frozenset(
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-cased words of four letters or more that carry meaning (no stopwords)."""
+    """Lower-cased words of four letters or more that carry meaning (no stopwords);
+    hyphenated compounds count part by part."""
     words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
-    return [w for w in words if len(w) >= 4 and w not in _STOPWORDS]
+    parts = [part for word in words for part in word.split("-")]
+    return [w for w in parts if len(w) >= 4 and w not in _STOPWORDS]
+
+
+def is_repetitive(text: str) -> bool:
+    """True for degenerate text that keeps repeating a few words (small models loop)."""
+    words = content_words(text)
+    return len(words) >= 6 and len(set(words)) / len(words) < 0.5
 
 
 def unsupported_share(text: str, source: str) -> float:

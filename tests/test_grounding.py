@@ -9,6 +9,7 @@ from reviewer.corpus.model import Paper
 from reviewer.grounding import (
     first_sentence,
     is_not_reported,
+    is_repetitive,
     name_in,
     quote_in,
     unsupported_numbers,
@@ -67,6 +68,10 @@ def test_free_text_must_mostly_use_the_papers_words() -> None:
     paraphrase = "Lung-DDPM, a diffusion model, segments lung tumors on CT scans."
     assert unsupported_share(paraphrase, ABSTRACT) < 0.5  # segments ~ segmentation
     assert unsupported_share("It is what it is.", ABSTRACT) == 0.0  # nothing to check
+    # A hyphenated chain is checked part by part, not waved through by its first letters.
+    assert unsupported_share("Medical-Report-Summary-Document", ABSTRACT) == 1.0
+    assert is_repetitive("Medical-Image-Segmentation-Medical-Image-Image-Image-Image-Image")
+    assert not is_repetitive(ABSTRACT)
 
 
 def test_not_reported_spellings() -> None:
@@ -114,6 +119,13 @@ def test_a_grounded_draft_passes_validation_with_the_abstract_as_context() -> No
             "problem",
             "most of its words are not in the title or abstract",
         ),
+        (
+            {"method": "Lung-DDPM-diffusion-model-lung-lung-lung-lung-lung-lung-lung-lung"},
+            "method",
+            "repeats the same few words",
+        ),
+        ({"tldr": "Lung-DDPM."}, "tldr", "repeats the title"),
+        ({"datasets": ["LIDC-IDRI", "lidc-idri"]}, "datasets[1]", "repeats an earlier dataset"),
         ({"datasets": ["LIDC-IDRI", "LUNA16"]}, "datasets[1]", "dataset name"),
         ({"metrics": [Metric(name="Dice", value="0.91")]}, "metrics[0]", "value is not a number"),
         ({"metrics": [Metric(name="AUC", value="0.8921")]}, "metrics[0]", "metric name"),
@@ -135,10 +147,11 @@ def test_each_grounding_rule_rejects_and_the_validator_reports_it(
     override: dict[str, object], field: str, reason: str
 ) -> None:
     draft = good_draft(**override)
-    problems = grounding_problems(draft, ABSTRACT)
+    problems = grounding_problems(draft, ABSTRACT, title="Lung-DDPM")
     assert [(p.field, reason in p.reason) for p in problems] == [(field, True)]
+    context = {"abstract": ABSTRACT, "title": "Lung-DDPM"}
     with pytest.raises(ValidationError) as info:
-        SummaryDraft.model_validate(draft.model_dump(), context={"abstract": ABSTRACT})
+        SummaryDraft.model_validate(draft.model_dump(), context=context)
     assert field in str(info.value) and "not supported by the abstract" in str(info.value)
 
 

@@ -15,7 +15,9 @@ from reviewer.grounding import (
     NOT_REPORTED,
     first_sentence,
     is_not_reported,
+    is_repetitive,
     name_in,
+    normalize_ws,
     quote_in,
     unsupported_numbers,
     unsupported_share,
@@ -133,21 +135,33 @@ def grounding_problems(
         if is_not_reported(value):
             continue
         numbers(field, value)
-        if field not in {p.field for p in problems} and unsupported_share(value, source) > 0.5:
-            problems.append(
-                Dropped(
-                    field=field,
-                    value=value,
-                    reason="most of its words are not in the title or abstract",
-                )
-            )
+        if field in {p.field for p in problems}:
+            continue
+        reason = None
+        if unsupported_share(value, source) > 0.5:
+            reason = "most of its words are not in the title or abstract"
+        elif is_repetitive(value):
+            reason = "repeats the same few words"
+        elif field == "tldr" and normalize_ws(value).lower().rstrip(".") == normalize_ws(
+            title
+        ).lower().rstrip("."):
+            reason = "repeats the title instead of summarizing"
+        if reason:
+            problems.append(Dropped(field=field, value=value, reason=reason))
     for field in ("modality", "anatomy"):
         value = getattr(draft, field)
         if not is_not_reported(value) and not name_in(value, abstract):
             problems.append(
                 Dropped(field=field, value=value, reason="does not occur in the abstract")
             )
+    seen: set[str] = set()
     for i, name in enumerate(draft.datasets):
+        if normalize_ws(name).lower() in seen:
+            problems.append(
+                Dropped(field=f"datasets[{i}]", value=name, reason="repeats an earlier dataset")
+            )
+            continue
+        seen.add(normalize_ws(name).lower())
         if not name_in(name, abstract):
             problems.append(
                 Dropped(
