@@ -110,7 +110,7 @@ def summary_stats(summary: Any, abstract: str) -> dict[str, int]:
         "quotes_verbatim": sum(quote_in(q, abstract) for q in quotes),
         "numbers_unsupported": sum(len(unsupported_numbers(t, abstract)) for t in texts),
         "fields": len(FIELDS),
-        "fields_filled": len(FIELDS) - len(s.not_reported),
+        "fields_filled": len(FIELDS) - len(s.not_reported) - len(s.failed_fields),
         "tldr_from_model": int(s.tldr_source == "model"),
         "passed": int(s.validation == "passed"),
         "dropped": len(s.dropped),

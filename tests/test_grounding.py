@@ -171,7 +171,8 @@ def test_build_summary_drops_what_fails_and_marks_not_reported() -> None:
     assert summary.datasets == ["LIDC-IDRI"]
     assert [m.name for m in summary.metrics] == ["Dice"]
     assert {d.field for d in summary.dropped} == {"tldr", "modality", "datasets[1]", "metrics[1]"}
-    assert set(summary.not_reported) == {"modality", "anatomy", "limitations"}
+    assert set(summary.not_reported) == {"anatomy", "limitations"}
+    assert summary.failed_fields == ["modality"]  # emptied by validation, not by the abstract
     assert summary.code.available == "yes" and summary.code.source == "abstract"
 
 
@@ -192,7 +193,7 @@ def test_code_links_from_metadata_win_and_unfounded_code_claims_are_dropped() ->
         code_available="yes",
     )
     summary = build_summary(draft, paper=silent, passed=False, model="m", prompt="p@1")
-    assert summary.code.available == "not reported" and "code" in summary.not_reported
+    assert summary.code.available == "not reported" and summary.failed_fields == ["code"]
     assert [d.field for d in summary.dropped] == ["code_available"]
 
 

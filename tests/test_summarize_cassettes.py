@@ -166,6 +166,10 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
         assert summary.model == recorded_model["model"]
         assert summary.prompt == "summarize_paper@1"
         assert summary.abstract_hash == paper.text_hash()
+        assert not set(summary.not_reported) & set(summary.failed_fields)
+        dropped_bases = {d.field.split("[")[0] for d in summary.dropped}
+        for field in summary.failed_fields:
+            assert field in dropped_bases or (field == "code" and "code_available" in dropped_bases)
         assert set(summary.not_reported) <= {
             "problem",
             "method",

@@ -184,11 +184,18 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
         console.print(f"  TL;DR{label}: {escape(s['tldr'])}")
         if s["abstract_truncated"]:
             console.print("  [yellow]The abstract is truncated in every source.[/yellow]")
+        failed = set(s["failed_fields"])
+
+        def shown(field: str, value: str, failed: set[str] = failed) -> str:
+            if field in failed:
+                return "[dim](every answer failed validation)[/dim]"
+            return escape(value or "not reported")
+
         for field in ("problem", "method", "task", "modality", "anatomy"):
-            console.print(f"  {field}: {escape(s[field])}")
-        console.print(f"  datasets: {escape(', '.join(s['datasets']) or 'not reported')}")
+            console.print(f"  {field}: {shown(field, s[field])}")
+        console.print(f"  datasets: {shown('datasets', ', '.join(s['datasets']))}")
         metrics = [f"{m['name']} {m['value']}" for m in s["metrics"]]
-        console.print(f"  metrics: {escape('; '.join(metrics) or 'not reported')}")
+        console.print(f"  metrics: {shown('metrics', '; '.join(metrics))}")
         for f in s["findings"]:
             console.print(f"  finding: {escape(f['finding'])}\n    “{escape(f['quote'])}”")
         for f in s["limitations"]:

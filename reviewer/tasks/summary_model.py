@@ -248,7 +248,14 @@ class PaperSummary(BaseModel):
     findings: list[Finding]
     limitations: list[Limitation]
     code: CodeAvailability
-    not_reported: list[str] = Field(description="Fields the abstract does not report.")
+    not_reported: list[str] = Field(
+        description="Fields the abstract does not report (the model said so, or gave nothing)."
+    )
+    failed_fields: list[str] = Field(
+        default_factory=list,
+        description="Fields left empty because every answer for them failed validation: the "
+        "abstract may still report them. Their rejected answers are in 'dropped'.",
+    )
     abstract_truncated: bool = Field(
         description="True when only a truncated abstract was available; "
         "the summary covers that part."
@@ -300,10 +307,15 @@ def build_summary(
         code = CodeAvailability(available=draft.code_available, source="abstract")
     else:
         code = CodeAvailability(available="not reported", source="none")
-    not_reported = [f for f in TEXT_FIELDS if data[f] == NOT_REPORTED]
-    not_reported += [f for f in LIST_FIELDS if not data[f]]
+    bad_bases = {f.split("[", 1)[0] for f in bad_fields}
+    if bad_bases & {"code_url", "code_available"}:
+        bad_bases.add("code")
+    empty = [f for f in TEXT_FIELDS if data[f] == NOT_REPORTED]
+    empty += [f for f in LIST_FIELDS if not data[f]]
     if code.available == "not reported":
-        not_reported.append("code")
+        empty.append("code")
+    not_reported = [f for f in empty if f not in bad_bases]
+    failed_fields = [f for f in empty if f in bad_bases]
     return PaperSummary(
         paper_id=paper.id,
         title=paper.title,
@@ -320,6 +332,7 @@ def build_summary(
         limitations=[Limitation(**x) for x in data["limitations"]],
         code=code,
         not_reported=not_reported,
+        failed_fields=failed_fields,
         abstract_truncated=bool(paper.abstract_truncated),
         validation="passed" if passed and not problems else "pruned",
         dropped=problems,
