@@ -136,7 +136,13 @@ class Outcome(Generic[T]):
 
 
 @dataclass
-class _Attempts:
+class _Call:
+    """One structured request: what it asks, and what happened to it so far."""
+
+    prompt: RenderedPrompt
+    key: str
+    task: str
+    subject: str | None
     reask: int = 0
     attempt: int = 0
     last_call_id: int | None = None
@@ -197,7 +203,7 @@ class LLMClient:
         key = self.cache_key(prompt, response_model)
         cached = self.db.cache_get(key)
         if cached is not None:
-            self._log(prompt, key, task, subject, _Attempts(), status="cache", cache_hit=True)
+            self._log(_Call(prompt, key, task, subject), status="cache", cache_hit=True)
             contents = [str(c) for c in json.loads(cached)]
             replayed, errors = self._validate(contents[-1], response_model, context)
             return Outcome(replayed, contents, errors, True, 0, 0)
@@ -206,11 +212,11 @@ class LLMClient:
 
         from reviewer.llm.litellm_import import litellm
 
-        state = _Attempts()
+        state = _Call(prompt, key, task, subject)
 
         def complete(*args: Any, **kwargs: Any) -> Any:
             state.reask += 1
-            return self._transport(prompt, key, task, subject, state, kwargs, litellm)
+            return self._transport(state, kwargs, litellm)
 
         client = instructor.from_litellm(complete, mode=instructor.Mode.JSON_SCHEMA)
 
@@ -273,16 +279,7 @@ class LLMClient:
         except ValidationError as exc:
             return None, _error_lines(exc)
 
-    def _transport(
-        self,
-        prompt: RenderedPrompt,
-        key: str,
-        task: str,
-        subject: str | None,
-        state: _Attempts,
-        kwargs: dict[str, Any],
-        litellm: Any,
-    ) -> Any:
+    def _transport(self, state: _Call, kwargs: dict[str, Any], litellm: Any) -> Any:
         from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
         attempts = self.settings.llm_retries + 1
@@ -299,7 +296,7 @@ class LLMClient:
             for attempt in retrying:
                 with attempt:
                     state.attempt = attempt.retry_state.attempt_number
-                    return self._request(prompt, key, task, subject, state, kwargs, litellm)
+                    return self._request(state, kwargs, litellm)
         except (BudgetExceeded, LLMError):
             raise
         except litellm.ContextWindowExceededError as exc:
@@ -328,16 +325,7 @@ class LLMClient:
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _request(
-        self,
-        prompt: RenderedPrompt,
-        key: str,
-        task: str,
-        subject: str | None,
-        state: _Attempts,
-        kwargs: dict[str, Any],
-        litellm: Any,
-    ) -> Any:
+    def _request(self, state: _Call, kwargs: dict[str, Any], litellm: Any) -> Any:
         """One HTTP request, logged whatever happens."""
         estimate = self._estimate(kwargs, litellm)
         self.budget.reserve(estimate)
@@ -353,9 +341,7 @@ class LLMClient:
             self.budget.settle(estimate, 0.0)
             latency = (time.perf_counter() - started) * 1000
             error = f"{type(exc).__name__}: {redact(str(exc), self.settings)}"[:2000]
-            self._log(
-                prompt, key, task, subject, state, status="error", error=error, latency=latency
-            )
+            self._log(state, status="error", error=error, latency=latency)
             raise
         latency = (time.perf_counter() - started) * 1000
         usage = getattr(response, "usage", None)
@@ -366,10 +352,6 @@ class LLMClient:
         state.answers += 1
         state.contents.append(content)
         state.last_call_id = self._log(
-            prompt,
-            key,
-            task,
-            subject,
             state,
             status="ok",
             latency=latency,
@@ -401,11 +383,7 @@ class LLMClient:
 
     def _log(
         self,
-        prompt: RenderedPrompt,
-        key: str,
-        task: str,
-        subject: str | None,
-        state: _Attempts,
+        call: _Call,
         *,
         status: str,
         cache_hit: bool = False,
@@ -417,16 +395,16 @@ class LLMClient:
         return self.db.log_call(
             CallRecord(
                 run_id=self.run_id,
-                task=task,
-                subject=subject,
-                prompt_id=prompt.id,
-                prompt_version=prompt.version,
-                prompt_hash=prompt.hash,
+                task=call.task,
+                subject=call.subject,
+                prompt_id=call.prompt.id,
+                prompt_version=call.prompt.version,
+                prompt_hash=call.prompt.hash,
                 model=self.model,
-                cache_key=key,
+                cache_key=call.key,
                 cache_hit=cache_hit,
-                attempt=state.attempt,
-                reask=max(0, state.reask - 1),
+                attempt=call.attempt,
+                reask=max(0, call.reask - 1),
                 status=status,
                 error=error,
                 input_tokens=tokens[0],
