@@ -109,3 +109,42 @@ def test_ids_option_takes_several_values() -> None:
         "-k",
         "3",
     ]
+
+
+def test_logs_table_shows_the_problem_and_json_keeps_everything(_isolated_home: Path) -> None:
+    from reviewer.llm.db import CallRecord, LLMDatabase
+
+    error = (
+        "answer: Value error, These answers are not supported by the abstract; fix or remove "
+        "them, and use 'not reported' where the abstract is silent:\n"
+        "- modality: does not occur in the abstract ('MRI')"
+    )
+    db = LLMDatabase(_isolated_home / "llm.sqlite")
+    db.log_call(
+        CallRecord(
+            run_id="r1",
+            task="summarize",
+            subject="arxiv:2509.06617",
+            prompt_id="summarize_paper",
+            prompt_version=1,
+            prompt_hash="h" * 64,
+            model="openai/x",
+            cache_key="k",
+            cache_hit=False,
+            attempt=1,
+            reask=0,
+            status="invalid",
+            error=error,
+            input_tokens=10,
+            output_tokens=5,
+            latency_ms=1234.56,
+        )
+    )
+    db.close()
+    table = run_cli("logs", env={"COLUMNS": "200"}, check=True).stdout
+    assert "modality: does not occur in the abstract" in table
+    assert "fix or remove" not in table and "1235" in table
+    rows = json.loads(run_cli("logs", "--json", check=True).stdout)
+    assert rows[0]["error"] == error and rows[0]["status"] == "invalid"
+    totals = json.loads(run_cli("logs", "--totals", "--json", check=True).stdout)
+    assert (totals["model_calls"], totals["rejected"], totals["input_tokens"]) == (1, 1, 10)

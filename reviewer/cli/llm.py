@@ -247,8 +247,12 @@ def logs(
         row["tokens"] = f"{row['input_tokens']}+{row['output_tokens']}"
         row["what"] = "cache hit" if row["cache_hit"] else row["status"]
         row["cost"] = f"{row['cost_usd']:.5f}"
-        error = " ".join((row["error"] or "").split())
-        row["error"] = error if len(error) <= 120 else error[:119] + "…"
+        row["ts"] = row["ts"][:19].replace("T", " ")
+        row["latency_ms"] = round(row["latency_ms"])
+        # The table shows what was wrong, not the re-ask preamble; --json has it all.
+        error = (row["error"] or "").split("where the abstract is silent:", 1)[-1]
+        error = " ".join(error.split()).lstrip("- ")
+        row["error"] = error if len(error) <= 80 else error[:79] + "…"
     emit_rows(
         rows,
         "table",
