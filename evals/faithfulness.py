@@ -33,18 +33,6 @@ from retrieval import CACHE, ingest_files, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
-FIELDS = (
-    "problem",
-    "method",
-    "task",
-    "modality",
-    "anatomy",
-    "datasets",
-    "metrics",
-    "findings",
-    "limitations",
-    "code",
-)
 
 
 def sample(papers: list[Any], n: int) -> list[Any]:
@@ -93,6 +81,7 @@ def answer_stats(contents: list[str], abstract: str) -> dict[str, int]:
 
 def summary_stats(summary: Any, abstract: str) -> dict[str, int]:
     from reviewer.grounding import quote_in, unsupported_numbers
+    from reviewer.tasks.summary_model import REPORTABLE_FIELDS as FIELDS
 
     s = summary
     quotes = [x.quote for x in [*s.findings, *s.limitations]]

@@ -39,7 +39,7 @@ from reviewer.llm.client import LLMClient
 from reviewer.llm.db import LLMDatabase
 from reviewer.settings import load_settings
 from reviewer.tasks.summarize import summarize_papers
-from reviewer.tasks.summary_model import PaperSummary
+from reviewer.tasks.summary_model import REPORTABLE_FIELDS, PaperSummary
 
 CASSETTES = ROOT / "cassettes" / "test_summarize_cassettes"
 SIDECAR = CASSETTES / "recorded_with.json"
@@ -170,18 +170,7 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
         dropped_bases = {d.field.split("[")[0] for d in summary.dropped}
         for field in summary.failed_fields:
             assert field in dropped_bases or (field == "code" and "code_available" in dropped_bases)
-        assert set(summary.not_reported) <= {
-            "problem",
-            "method",
-            "task",
-            "modality",
-            "anatomy",
-            "datasets",
-            "metrics",
-            "findings",
-            "limitations",
-            "code",
-        }
+        assert set(summary.not_reported) <= set(REPORTABLE_FIELDS)
     # Code availability comes from the metadata when the paper has a code link.
     lung = summaries[0]
     assert lung.code.available == "yes" and lung.code.source == "metadata"

@@ -272,6 +272,8 @@ class PaperSummary(BaseModel):
 
 LIST_FIELDS = ("datasets", "metrics", "findings", "limitations")
 TEXT_FIELDS = ("problem", "method", "task", "modality", "anatomy")
+# Every field a summary may list in not_reported or failed_fields.
+REPORTABLE_FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, "code")
 
 
 def build_summary(
