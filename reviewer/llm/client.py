@@ -34,7 +34,7 @@ T = TypeVar("T", bound=BaseModel)
 
 # Environment variables that may hold secrets: their values are masked in any
 # error text before it is logged or printed.
-SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_KEY")
+SECRET_ENV_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "_PASSWORD")
 
 
 def redact(text: str, settings: Settings | None = None) -> str:

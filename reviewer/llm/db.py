@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+# calls.status: ok (an answer arrived), invalid (it failed validation), error (transport
+# failure), cache (answered from the cache, no request).
 MIGRATIONS = (
     """
     CREATE TABLE calls (
@@ -61,8 +63,6 @@ MIGRATIONS = (
     );
     """,
 )
-
-STATUSES = ("ok", "invalid", "error", "cache")
 
 
 def now() -> str:
