@@ -93,7 +93,7 @@ def name_in(name: str, source: str) -> bool:
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     [
         "about",
         "above",
@@ -220,7 +220,7 @@ def content_words(text: str) -> list[str]:
     hyphenated compounds count part by part."""
     words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
     parts = [part for word in words for part in word.split("-")]
-    return [w for w in parts if len(w) >= 4 and w not in _STOPWORDS]
+    return [w for w in parts if len(w) >= 4 and w not in STOPWORDS]
 
 
 def is_repetitive(text: str) -> bool:

@@ -221,6 +221,16 @@ class Store:
         by_id = {s.paper.id: s for s in found}
         return [by_id[i] for i in ids if i in by_id]
 
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of these papers, one row each in the order given (papers
+        not in the store are skipped)."""
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        result = self.collection.get(ids=list(ids), include=["embeddings"])
+        by_id = dict(zip(result["ids"], result["embeddings"], strict=True))
+        rows = [np.asarray(by_id[i], dtype=np.float32) for i in ids if i in by_id]
+        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
     def resolve(self, ref: str) -> StoredPaper | None:
         """A paper by canonical id, bare arXiv id, DOI or exact title."""
         from reviewer.corpus.ids import normalize_doi, normalize_title, parse_arxiv_id
