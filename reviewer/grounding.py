@@ -229,11 +229,12 @@ def is_repetitive(text: str) -> bool:
     return len(words) >= 6 and len(set(words)) / len(words) < 0.5
 
 
-def unsupported_share(text: str, source: str) -> float:
+def unsupported_share(text: str, source: str, ignore: frozenset[str] = frozenset()) -> float:
     """Share of text's content words that the source does not contain, counting a word
     as contained when the source has a word with the same first five letters
-    ("segmenting" ~ "segmentation"). 0.0 for text without content words."""
-    words = content_words(text)
+    ("segmenting" ~ "segmentation"). Words in ``ignore`` are not counted. 0.0 for text
+    without content words."""
+    words = [w for w in content_words(text) if w not in ignore]
     if not words:
         return 0.0
     known = set(content_words(source))
@@ -250,3 +251,13 @@ def first_sentence(text: str, limit: int = 300) -> str:
     if len(sentence) > limit:
         sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
     return sentence
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an abstract: split after . ! ? before a capital or a digit (a
+    decimal point or an abbreviation such as "e.g. the" does not split)."""
+    text = normalize_ws(text)
+    if not text:
+        return []
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])", text)
+    return [p.strip() for p in parts if p.strip()]

@@ -98,22 +98,22 @@ def run_summaries(
             bar.stop()
         # The footer is printed even when the run stops on an error: what was spent
         # is spent, and finished summaries are stored.
-        totals = db.totals(client.run_id)
-        cost = (
-            f"${totals['cost_usd']:.4f}"
-            if totals["priced"]
-            else "cost unknown (no price for model)"
-        )
         done = (
             f"{len(report.summaries)} summarized, {len(report.failed)} failed; " if report else ""
         )
-        info(
-            f"{done}{totals['model_calls']} model calls ({totals['rejected']} answers rejected "
-            f"by the validators, {totals['errors']} transport errors), {totals['cache_hits']} "
-            f"cache hits; {totals['input_tokens']}+{totals['output_tokens']} tokens; {cost}"
-        )
+        info(done + calls_footer(db.totals(client.run_id)))
         db.close()
     return report
+
+
+def calls_footer(totals: dict[str, Any]) -> str:
+    """Model calls, rejections, cache hits, tokens and cost of one run, on one line."""
+    cost = f"${totals['cost_usd']:.4f}" if totals["priced"] else "cost unknown (no price for model)"
+    return (
+        f"{totals['model_calls']} model calls ({totals['rejected']} answers rejected "
+        f"by the validators, {totals['errors']} transport errors), {totals['cache_hits']} "
+        f"cache hits; {totals['input_tokens']}+{totals['output_tokens']} tokens; {cost}"
+    )
 
 
 def _say(bar: Any, line: str) -> None:

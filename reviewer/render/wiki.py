@@ -34,11 +34,11 @@ from datetime import date
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from reviewer.corpus.model import Paper
 from reviewer.errors import InputError, ReviewerError
-from reviewer.tasks.summary_model import PaperSummary
+from reviewer.tasks.summary_model import PaperSummary, current_summary
 
 SCHEMA_VERSION: Literal[1] = 1
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -185,19 +185,6 @@ def assign_file_names(paper_ids: Iterable[str]) -> dict[str, str]:
 
 
 # -- building the records ----------------------------------------------------------
-
-
-def current_summary(paper: Paper, stored: Mapping[str, Any] | None) -> PaperSummary | None:
-    """The stored summary if it was made from the paper's current title and abstract."""
-    if not stored:
-        return None
-    try:
-        summary = PaperSummary.model_validate(stored)
-    except ValidationError:
-        return None  # written by an older, incompatible version: not current
-    if summary.paper_id != paper.id or summary.abstract_hash != paper.text_hash():
-        return None
-    return summary
 
 
 def source_file(path: str) -> str:

@@ -7,9 +7,17 @@ JSON grammar otherwise ramble until the token limit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from reviewer.grounding import (
     NOT_REPORTED,
@@ -342,3 +350,16 @@ def build_summary(
         prompt=prompt,
         abstract_hash=paper.text_hash(),
     )
+
+
+def current_summary(paper: Any, stored: Mapping[str, Any] | None) -> PaperSummary | None:
+    """The stored summary if it was made from the paper's current title and abstract."""
+    if not stored:
+        return None
+    try:
+        summary = PaperSummary.model_validate(stored)
+    except ValidationError:
+        return None  # written by an older, incompatible version: not current
+    if summary.paper_id != paper.id or summary.abstract_hash != paper.text_hash():
+        return None
+    return summary

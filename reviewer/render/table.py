@@ -1,0 +1,70 @@
+"""Comparison tables as Markdown (values, evidence listed below), CSV (a value and an
+evidence column per aspect) and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from reviewer.tasks.compare import Cell, CompareTable
+
+UNVERIFIED = "(unverified)"
+EXTRACTIVE_LABEL = (
+    "Extractive table: no model filled it. Each cell is the abstract's own words found by "
+    "cue words; the evidence is the sentence that holds them."
+)
+
+
+def _shown(cell: Cell) -> str:
+    return UNVERIFIED if cell.status == "unverified" else cell.value
+
+
+def to_csv(table: CompareTable) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["id", "title"]
+    for column in table.columns:
+        header += [column, f"{column}_evidence"]
+    writer.writerow(header)
+    for row in table.rows:
+        values = [row.id, row.title]
+        for column in table.columns:
+            cell = row.cells[column]
+            values += [_shown(cell), cell.evidence]
+        writer.writerow(values)
+    return buffer.getvalue()
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(table: CompareTable) -> str:
+    lines = []
+    if table.topic:
+        lines += [f"## Comparison: {table.topic}", ""]
+    if table.mode == "extractive":
+        lines += [f"> {EXTRACTIVE_LABEL}", ""]
+    lines.append("| # | paper | " + " | ".join(table.columns) + " |")
+    lines.append("|---|---|" + "---|" * len(table.columns))
+    for n, row in enumerate(table.rows, start=1):
+        title = f"[{_md(row.title)}]({row.url})" if row.url else _md(row.title)
+        cells = [_md(_shown(row.cells[c])) for c in table.columns]
+        lines.append(f"| {n} | {title} | " + " | ".join(cells) + " |")
+    lines += ["", "### Evidence", ""]
+    for n, row in enumerate(table.rows, start=1):
+        quoted = [
+            f"{c}: “{_md(row.cells[c].evidence)}”"
+            if row.cells[c].source == "abstract"
+            else f"{c}: {row.cells[c].evidence}"
+            for c in table.columns
+            if row.cells[c].status == "reported" and row.cells[c].evidence
+        ]
+        if quoted:
+            lines.append(f"{n}. {row.id}: " + " · ".join(quoted))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_json(table: CompareTable) -> str:
+    return json.dumps(table.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,323 @@
+"""compare: one row per paper, one cell per column, each cell filled from that paper's
+abstract with its evidence, "not reported" where the abstract is silent.
+
+Cell rules, enforced in code (what fails after the re-asks is marked "unverified",
+never printed as fact):
+- a value other than "not reported" comes with evidence copied verbatim from the abstract;
+- every number in the value occurs in its evidence (so in the abstract);
+- most of the value's words occur in the evidence.
+
+The ``code`` column never asks the model: it comes from the paper's code links, else a
+URL in the abstract. Without a model, ``extractive_row`` fills the known columns with the
+sentence of the abstract that names them (cue words), labelled as extractive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
+
+from reviewer.grounding import (
+    NOT_REPORTED,
+    is_not_reported,
+    normalize_ws,
+    quote_in,
+    split_sentences,
+    unsupported_numbers,
+    unsupported_share,
+)
+from reviewer.llm.client import LLMClient, Outcome
+from reviewer.prompts import load_prompt
+from reviewer.tasks.draft_model import DISCOURSE_WORDS
+
+TASK = "compare"
+DEFAULT_COLUMNS = ("task", "modality", "datasets", "metrics", "results", "code")
+COLUMN_HELP = {
+    "task": "The task the paper addresses (e.g. segmentation of brain tumours).",
+    "modality": "The imaging modality or data type (CT, MRI, X-ray, ultrasound, ...).",
+    "datasets": "The datasets or cohorts used, by name.",
+    "metrics": "The evaluation metrics named.",
+    "results": "The main quantitative result, with its numbers as written.",
+    "method": "The proposed method or approach, in a few words.",
+    "anatomy": "The organ or body region studied.",
+    "code": "Whether code is released, and where.",
+}
+_COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+class CellDraft(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    value: str = Field(
+        max_length=200, description=f"The answer in a few words, or '{NOT_REPORTED}'."
+    )
+    evidence: str = Field(
+        default="",
+        max_length=400,
+        description="The sentence or clause of the abstract that states it, copied word for "
+        "word; empty when not reported.",
+    )
+
+
+class RowDraft(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> RowDraft:
+        context = info.context or {}
+        abstract = context.get("abstract")
+        if abstract is None:
+            return self
+        problems = [
+            f"{column}: {p}"
+            for column in context.get("columns", [])
+            for p in cell_problems(getattr(self, column), abstract)
+        ]
+        if problems:
+            raise ValueError(
+                "These cells are not supported by the abstract; fix them, and write "
+                f"'{NOT_REPORTED}' where the abstract is silent:\n- " + "\n- ".join(problems)
+            )
+        return self
+
+
+def row_model(columns: Sequence[str]) -> type[RowDraft]:
+    fields: dict[str, Any] = {
+        c: (CellDraft, Field(description=COLUMN_HELP.get(c, f"The paper's {c.replace('_', ' ')}.")))
+        for c in columns
+    }
+    return create_model("Row", __base__=RowDraft, **fields)
+
+
+def cell_problems(cell: CellDraft, abstract: str) -> list[str]:
+    if is_not_reported(cell.value):
+        return []
+    if not cell.evidence.strip():
+        return ["no evidence quoted from the abstract"]
+    if not quote_in(cell.evidence, abstract):
+        return ["evidence is not verbatim in the abstract"]
+    bad = unsupported_numbers(cell.value, cell.evidence)
+    if bad:
+        return [f"numbers not in the evidence: {', '.join(bad)}"]
+    if unsupported_share(cell.value, cell.evidence, ignore=DISCOURSE_WORDS) > 0.5:
+        return ["most of its words are not in the evidence"]
+    return []
+
+
+class Cell(BaseModel):
+    value: str
+    evidence: str = ""
+    status: Literal["reported", "not reported", "unverified"]
+    source: Literal["abstract", "metadata", "none"] = "abstract"
+    reason: str | None = Field(default=None, description="Why an unverified cell was dropped.")
+
+
+class Row(BaseModel):
+    id: str
+    title: str
+    year: int | None
+    url: str | None
+    cells: dict[str, Cell]
+    validation: Literal["passed", "pruned", "extractive", "failed"]
+
+
+class CompareTable(BaseModel):
+    topic: str | None
+    columns: list[str]
+    mode: Literal["model", "extractive"]
+    rows: list[Row]
+    footer: dict[str, Any]
+
+
+def parse_columns(text: str) -> list[str]:
+    columns = [c.strip().lower().replace("-", "_") for c in text.split(",") if c.strip()]
+    bad = [c for c in columns if not _COLUMN_NAME.match(c)]
+    if bad or not columns:
+        from reviewer.errors import ReviewerError
+
+        raise ReviewerError(
+            f"bad --columns {text!r}: use comma-separated names such as "
+            f"{','.join(DEFAULT_COLUMNS)}",
+        )
+    return list(dict.fromkeys(columns))
+
+
+_URL = re.compile(r"https?://[^\s)\]}>,;]+")
+# A URL in the abstract is a code link when it points at a code host, or when its
+# sentence speaks of code (a dataset link is not code).
+_CODE_HOST = re.compile(r"//(?:www\.)?(?:github\.com|gitlab\.|bitbucket\.org|codeberg\.org)")
+
+
+def code_cell(paper: Any) -> Cell:
+    if paper.code_urls:
+        return Cell(
+            value=paper.code_urls[0],
+            evidence="code link in the paper's metadata",
+            status="reported",
+            source="metadata",
+        )
+    for sentence in split_sentences(paper.abstract):
+        for match in _URL.finditer(sentence):
+            url = match.group(0).rstrip(".")
+            if _CODE_HOST.search(url) or re.search(r"\bcode\b", sentence, re.IGNORECASE):
+                return Cell(value=url, evidence=sentence, status="reported")
+    return Cell(value=NOT_REPORTED, status="not reported", source="none")
+
+
+def _base_row(paper: Any, cells: dict[str, Cell], validation: Any) -> Row:
+    from reviewer.render.bibtex import paper_url
+
+    return Row(
+        id=paper.id,
+        title=paper.title,
+        year=paper.year or (paper.published.year if paper.published else None),
+        url=paper_url(paper),
+        cells=cells,
+        validation=validation,
+    )
+
+
+def compare_row(
+    client: LLMClient, paper: Any, columns: Sequence[str]
+) -> tuple[Row, Outcome[Any] | None]:
+    asked = [c for c in columns if c != "code"]
+    cells: dict[str, Cell] = {}
+    outcome: Outcome[Any] | None = None
+    validation = "passed"
+    if asked:
+        rendered = load_prompt("compare_paper").render(
+            title=paper.title,
+            abstract=paper.abstract,
+            columns=[{"name": c, "help": COLUMN_HELP.get(c, f"The paper's {c}.")} for c in asked],
+        )
+        schema = row_model(asked)
+        outcome = client.structured(
+            rendered,
+            schema,
+            context={"abstract": paper.abstract, "columns": asked},
+            task=TASK,
+            subject=paper.id,
+        )
+        draft = outcome.value
+        if draft is None:
+            from reviewer.tasks.related_work import _best
+
+            draft = _best(
+                outcome.contents,
+                schema,
+                lambda d: sum(len(cell_problems(getattr(d, c), paper.abstract)) for c in asked),
+            )
+            validation = "pruned" if draft is not None else "failed"
+        for column in asked:
+            if draft is None:
+                cells[column] = Cell(
+                    value="",
+                    status="unverified",
+                    source="none",
+                    reason="no answer fit the table's schema",
+                )
+                continue
+            cell: CellDraft = getattr(draft, column)
+            problems = cell_problems(cell, paper.abstract)
+            if problems:
+                cells[column] = Cell(
+                    value="", status="unverified", source="none", reason="; ".join(problems)
+                )
+            elif is_not_reported(cell.value):
+                cells[column] = Cell(value=NOT_REPORTED, status="not reported", source="none")
+            else:
+                cells[column] = Cell(
+                    value=normalize_ws(cell.value),
+                    evidence=normalize_ws(cell.evidence),
+                    status="reported",
+                )
+    if "code" in columns:
+        cells["code"] = code_cell(paper)
+    return _base_row(paper, {c: cells[c] for c in columns}, validation), outcome
+
+
+# Cue words for filling the known columns without a model.
+_CUES: dict[str, re.Pattern[str]] = {
+    "modality": re.compile(
+        r"\b(?:CT|MRI|MR|PET|SPECT|X-?rays?|ultrasound|US|OCT|mammograph\w*|histopatholog\w*|"
+        r"whole[- ]slide|endoscop\w*|dermoscop\w*|fundus|microscop\w*|radiograph\w*|"
+        r"echocardiograph\w*|angiograph\w*)\b"
+    ),
+    "metrics": re.compile(
+        r"\b(?:Dice|DSC|IoU|mIoU|AUC|AUROC|accuracy|F1|sensitivity|specificity|precision|"
+        r"recall|HD95|Hausdorff|PSNR|SSIM|BLEU|ROUGE|mAP|MAE|RMSE|kappa|MCC|C-index)\b",
+        re.IGNORECASE,
+    ),
+    "datasets": re.compile(
+        # A name with two capitals or a digit (BraTS, ISIC 2018, ChestX-ray14) before
+        # "dataset": "The dataset" or "MRI dataset" are not names.
+        r"\b(?=[A-Za-z0-9-]*(?:[A-Z][A-Za-z0-9-]*[A-Z]|\d))[A-Z][A-Za-z0-9-]*(?:\s\d{4})?"
+        r"(?=\s+(?:dataset|benchmark|challenge|cohort)s?\b)"
+    ),
+    "task": re.compile(
+        r"\b(?:segmentation|classification|detection|registration|reconstruction|"
+        r"generation|diagnosis|prognosis|prediction|localization|report generation|"
+        r"denoising|super-resolution|retrieval|question answering)\b",
+        re.IGNORECASE,
+    ),
+}
+_RESULT = re.compile(
+    r"\b(?:achiev|outperform|surpass|improv|reach|obtain|attain|yield)\w*", re.IGNORECASE
+)
+
+
+def extractive_row(paper: Any, columns: Sequence[str]) -> Row:
+    """Cells from cue words: the value is the cue terms as the abstract writes them, the
+    evidence the sentence holding them; results is the first sentence with a number and
+    a result verb."""
+    sentences = split_sentences(paper.abstract)
+    cells: dict[str, Cell] = {}
+    for column in columns:
+        if column == "code":
+            cells[column] = code_cell(paper)
+            continue
+        cell = Cell(value=NOT_REPORTED, status="not reported", source="none")
+        for sentence in sentences:
+            if column == "results":
+                if re.search(r"\d", sentence) and _RESULT.search(sentence):
+                    cell = Cell(value=sentence, evidence=sentence, status="reported")
+                    break
+                continue
+            terms = [
+                m.group(0)
+                for m in _CUES[column].finditer(sentence)
+                if column != "datasets" or not _CUES["modality"].fullmatch(m.group(0))
+            ]
+            terms = list(dict.fromkeys(terms))
+            if terms:
+                cell = Cell(value=", ".join(terms), evidence=sentence, status="reported")
+                break
+        cells[column] = cell
+    return _base_row(paper, cells, "extractive")
+
+
+EXTRACTIVE_COLUMNS = frozenset({*_CUES, "results", "code"})
+
+
+def compare_rows(
+    client: LLMClient | None,
+    papers: Sequence[Any],
+    columns: Sequence[str],
+    concurrency: int = 1,
+    on_row: Callable[[Row], None] | None = None,
+) -> list[Row]:
+    if client is None:
+        return [extractive_row(p, columns) for p in papers]
+
+    def one(paper: Any) -> Row:
+        row, _ = compare_row(client, paper, columns)
+        if on_row:
+            on_row(row)
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(one, papers))

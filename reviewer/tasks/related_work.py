@@ -1,0 +1,565 @@
+"""related-work: topic -> retrieved papers -> themes -> one cited paragraph per theme.
+
+    retrieve   hybrid search on the topic, optionally widened by model-written query
+               variants (fused by reciprocal rank, the topic's own ranking counted twice
+               so that poor variants cannot push its best hits out); --include / --exclude
+    outline    the model groups the papers into themes (validated: real keys, each paper
+               once), or, without a model or when its outline fails, spherical k-means
+               on the stored vectors (reviewer.tasks.themes); or the user's outline file
+    write      one paragraph per theme from the theme's titles and abstracts (and cached
+               TL;DRs), validated sentence by sentence (reviewer.tasks.draft_model);
+               what fails after the re-asks is dropped and reported
+    extractive without a model: per theme, one sentence quoted from each abstract
+
+Citation keys and the reference list come from the store, never from the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from reviewer.corpus.model import Paper
+from reviewer.grounding import first_sentence, normalize_ws, split_sentences
+from reviewer.llm.client import LLMClient, Outcome, strip_fences
+from reviewer.prompts import load_prompt
+from reviewer.render.bibtex import citation_keys, paper_url
+from reviewer.tasks.draft_model import (
+    QueryVariants,
+    outline_model,
+    outline_problems,
+    paragraph_model,
+    paragraph_problems,
+    query_problems,
+    sentence_problems,
+    theme_title_problems,
+)
+from reviewer.tasks.themes import Theme, group_into_themes, name_groups
+
+TASK = "related-work"
+
+# -- what a draft is ---------------------------------------------------------------
+
+
+class CitedSentence(BaseModel):
+    text: str
+    citations: list[str] = Field(description="Citation keys, each one of the references.")
+    quote: bool = Field(
+        default=False, description="True when the text is quoted verbatim from the abstract."
+    )
+
+
+class Section(BaseModel):
+    theme: str
+    theme_source: str = Field(description="model, clusters or user: who named the theme")
+    paper_ids: list[str]
+    written_by: Literal["model", "extractive"]
+    note: str | None = None
+    sentences: list[CitedSentence]
+
+
+class Reference(BaseModel):
+    number: int
+    key: str
+    id: str
+    title: str
+    authors: list[str]
+    year: int | None
+    published: str | None
+    arxiv_id: str | None
+    doi: str | None
+    venue: str | None
+    url: str | None
+
+
+class DroppedSentence(BaseModel):
+    theme: str
+    text: str
+    citations: list[str]
+    reasons: list[str]
+
+
+class Considered(BaseModel):
+    id: str
+    key: str
+    title: str
+    why: str
+    cited: bool = False
+
+
+class Footer(BaseModel):
+    papers_considered: int
+    papers_cited: int
+    themes: int
+    sentences: int
+    words: int
+    sentences_dropped: int
+    model: str | None
+    model_calls: int = 0
+    cache_hits: int = 0
+    answers_rejected: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_known: bool = True
+
+
+class RelatedWorkDraft(BaseModel):
+    topic: str
+    mode: Literal["model", "extractive"]
+    queries: list[str] = Field(description="The topic and the query variants searched.")
+    sections: list[Section]
+    references: list[Reference]
+    considered: list[Considered]
+    dropped: list[DroppedSentence]
+    notes: list[str]
+    footer: Footer
+
+
+# -- candidates --------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    paper: Paper
+    key: str
+    why: str
+    summary: Any = None  # a current PaperSummary, when one is cached
+
+    @property
+    def source(self) -> str:
+        """What a sentence citing this paper may draw on: its title and abstract."""
+        return f"{self.paper.title}\n{self.paper.abstract}"
+
+    @property
+    def gist(self) -> str:
+        if self.summary is not None and self.summary.tldr_source == "model":
+            return str(self.summary.tldr)
+        return first_sentence(self.paper.abstract, 240)
+
+    @property
+    def year(self) -> str:
+        paper = self.paper
+        year = paper.year or (paper.published.year if paper.published else None)
+        return str(year) if year else "n.d."
+
+
+@dataclass
+class Trace:
+    """Every structured request of one draft, for the footer, stderr and the evals."""
+
+    outcomes: list[tuple[str, Outcome[Any]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def retrieve(
+    store: Any,
+    topic: str,
+    queries: Sequence[str],
+    k: int,
+    filters: Any = None,
+    include: Sequence[Paper] = (),
+    exclude: Sequence[str] = (),
+) -> list[tuple[Paper, str]]:
+    """The ``k`` best papers for the topic (and its variants), then the included ones;
+    each with why it is there."""
+    from reviewer.index.search import fuse, search
+
+    depth = max(30, 3 * k)
+    papers: dict[str, Paper] = {}
+    rankings: list[list[tuple[str, float]]] = []
+    for i, query in enumerate([topic, *queries]):
+        hits = search(store, query, k=depth, filters=filters)
+        papers.update({h.paper.id: h.paper for h in hits})
+        ranking = [(h.paper.id, h.score) for h in hits]
+        rankings += [ranking, ranking] if i == 0 and queries else [ranking]
+    fused = fuse(rankings)
+    skip = set(exclude)
+    chosen: list[tuple[Paper, str]] = []
+    for rank, (pid, _) in enumerate((x for x in fused if x[0] not in skip), start=1):
+        if rank > k:
+            break
+        chosen.append((papers[pid], f"retrieved, rank {rank}"))
+    have = {p.id for p, _ in chosen}
+    for paper in include:
+        if paper.id not in have and paper.id not in skip:
+            chosen.append((paper, "--include"))
+            have.add(paper.id)
+    return chosen
+
+
+def make_candidates(
+    papers: Sequence[tuple[Paper, str]], summaries: dict[str, Any]
+) -> list[Candidate]:
+    from reviewer.tasks.summary_model import current_summary
+
+    keys = citation_keys(p for p, _ in papers)
+    return [
+        Candidate(p, keys[p.id], why, current_summary(p, summaries.get(p.id))) for p, why in papers
+    ]
+
+
+def expand_queries(client: LLMClient, topic: str, trace: Trace) -> list[str]:
+    """Up to three other phrasings of the topic; the ones that fail the checks are left out."""
+    rendered = load_prompt("expand_query").render(topic=topic)
+    outcome = client.structured(
+        rendered, QueryVariants, context={"topic": topic}, task=TASK, subject="queries"
+    )
+    trace.outcomes.append(("queries", outcome))
+    answer = outcome.value or _last_parseable(outcome.contents, QueryVariants)
+    if answer is None:
+        trace.notes.append("the model's query variants were unreadable; searched the topic only")
+        return []
+    bad = {i for i, _ in query_problems(answer.queries, topic)}
+    return [normalize_ws(q) for i, q in enumerate(answer.queries) if i not in bad]
+
+
+# -- outline -----------------------------------------------------------------------
+
+
+def outline_with_model(
+    client: LLMClient, topic: str, candidates: Sequence[Candidate], max_themes: int, trace: Trace
+) -> list[Theme] | None:
+    """The model's themes, pruned to what is valid; None when nothing usable came back."""
+    by_key = {c.key: c for c in candidates}
+    sources = {c.key: c.source for c in candidates}
+    rendered = load_prompt("outline_themes").render(
+        topic=topic,
+        papers=[{"key": c.key, "title": c.paper.title, "gist": c.gist} for c in candidates],
+        max_themes=max_themes,
+    )
+    schema = outline_model(list(by_key), max_themes)
+    outcome = client.structured(
+        rendered,
+        schema,
+        context={"sources": sources, "max_themes": max_themes},
+        task=TASK,
+        subject="outline",
+    )
+    trace.outcomes.append(("outline", outcome))
+    draft = outcome.value or _best(
+        outcome.contents, schema, lambda d: len(outline_problems(d, sources, max_themes))
+    )
+    if draft is None:
+        return None
+    themes: list[Theme] = []
+    placed: set[str] = set()
+    for theme in draft.themes:
+        keys = [k for k in dict.fromkeys(theme.papers) if k in by_key and k not in placed]
+        if not keys:
+            continue
+        placed.update(keys)
+        title = normalize_ws(theme.title)
+        source = "model"
+        if theme_title_problems(theme.model_copy(update={"papers": keys}), sources):
+            names = name_groups([[by_key[k].paper.title for k in keys]])[0]
+            title, source = (", ".join(names) or by_key[keys[0]].paper.title), "clusters"
+            trace.notes.append(f"theme title {theme.title!r} failed validation; named from titles")
+        themes.append(
+            Theme(title=title, paper_ids=[by_key[k].paper.id for k in keys], source=source)
+        )
+    if not themes:
+        return None
+    left = [c for c in candidates if c.key not in placed]
+    if left:
+        trace.notes.append(
+            f"the outline left out {len(left)} paper(s); each joined the nearest theme"
+        )
+    return themes if not left else _place_leftovers(themes, left, candidates)
+
+
+def _place_leftovers(
+    themes: list[Theme], left: Sequence[Candidate], candidates: Sequence[Candidate]
+) -> list[Theme]:
+    """Put each paper the outline left out into the theme whose papers it is closest to
+    (by word overlap of titles and abstracts: no vectors needed)."""
+    from reviewer.grounding import content_words
+
+    words = {c.paper.id: set(content_words(c.source)) for c in candidates}
+    for cand in left:
+        mine = words[cand.paper.id]
+
+        def closeness(theme: Theme, mine: set[str] = mine) -> float:
+            overlaps = [
+                len(mine & words[pid]) / (len(mine | words[pid]) or 1) for pid in theme.paper_ids
+            ]
+            return sum(overlaps) / len(overlaps)
+
+        best = max(themes, key=closeness)
+        best.paper_ids.append(cand.paper.id)
+    return themes
+
+
+def outline_by_clusters(
+    store: Any, candidates: Sequence[Candidate], max_themes: int
+) -> list[Theme]:
+    papers = [c.paper for c in candidates]
+    vectors = store.vectors([p.id for p in papers])
+    if len(vectors) != len(papers):
+        raise RuntimeError("a candidate paper has no stored vector")  # pragma: no cover
+    return group_into_themes(papers, vectors, max_themes=max_themes)
+
+
+# -- writing -----------------------------------------------------------------------
+
+
+def write_section(
+    client: LLMClient,
+    topic: str,
+    theme: Theme,
+    candidates: Sequence[Candidate],
+    words: int,
+    trace: Trace,
+) -> tuple[Section, list[DroppedSentence]]:
+    """One paragraph by the model, pruned to the sentences that pass every rule; when no
+    sentence survives, the theme falls back to quoted sentences (labelled as such)."""
+    members = _members(theme, candidates)
+    sources = {c.key: c.source for c in members}
+    context_text = f"{topic}\n{theme.title}"
+    rendered = load_prompt("write_theme_paragraph").render(
+        topic=topic,
+        theme=theme.title,
+        papers=[
+            {"key": c.key, "title": c.paper.title, "year": c.year, "abstract": c.paper.abstract}
+            for c in members
+        ],
+        words=words,
+    )
+    schema = paragraph_model(list(sources))
+    outcome = client.structured(
+        rendered,
+        schema,
+        context={"sources": sources, "context_text": context_text},
+        task=TASK,
+        subject=f"theme: {theme.title}"[:200],
+    )
+    trace.outcomes.append((theme.title, outcome))
+    draft = outcome.value or _best(
+        outcome.contents, schema, lambda d: len(paragraph_problems(d, sources, context_text))
+    )
+    kept: list[CitedSentence] = []
+    dropped: list[DroppedSentence] = []
+    seen: set[str] = set()
+    for sentence in draft.sentences if draft is not None else []:
+        reasons = sentence_problems(sentence.text, sentence.citations, sources, context_text)
+        norm = normalize_ws(sentence.text).lower()
+        if not reasons and norm in seen:
+            reasons = ["repeats an earlier sentence"]
+        seen.add(norm)
+        if reasons:
+            dropped.append(
+                DroppedSentence(
+                    theme=theme.title,
+                    text=sentence.text,
+                    citations=list(sentence.citations),
+                    reasons=reasons,
+                )
+            )
+        else:
+            kept.append(
+                CitedSentence(
+                    text=normalize_ws(sentence.text),
+                    citations=list(dict.fromkeys(sentence.citations)),
+                )
+            )
+    paper_ids = [c.paper.id for c in members]
+    if kept:
+        return Section(
+            theme=theme.title,
+            theme_source=theme.source,
+            paper_ids=paper_ids,
+            written_by="model",
+            sentences=kept,
+        ), dropped
+    why = "unreadable" if draft is None else "every sentence failed validation"
+    section = extractive_section(topic, theme, members)
+    section.note = f"the model's paragraph was {why}: sentences quoted from the abstracts instead"
+    return section, dropped
+
+
+def extractive_section(topic: str, theme: Theme, members: Sequence[Candidate]) -> Section:
+    """One sentence quoted verbatim from each paper's abstract: the one that shares
+    the most words with the topic and theme, preferring sentences that state what the
+    paper does or finds."""
+    from reviewer.index.lexical import tokenize
+
+    wanted = set(tokenize(f"{topic} {theme.title}"))
+    sentences = []
+    for cand in members:
+        best = _best_sentence(cand.paper.abstract, wanted, tokenize)
+        if best:
+            sentences.append(CitedSentence(text=best, citations=[cand.key], quote=True))
+    return Section(
+        theme=theme.title,
+        theme_source=theme.source,
+        paper_ids=[c.paper.id for c in members],
+        written_by="extractive",
+        sentences=sentences,
+    )
+
+
+_CONTRIBUTION = re.compile(
+    r"\b(?:we|this (?:paper|work|study)|our)\b.{0,40}?\b(?:propos|present|introduc|develop|"
+    r"achiev|outperform|show|demonstrat|find|evaluat)",
+    re.IGNORECASE,
+)
+
+
+def _best_sentence(
+    abstract: str, wanted: set[str], tokenize: Callable[[str], list[str]]
+) -> str | None:
+    best: tuple[float, int, str] | None = None
+    for i, sentence in enumerate(split_sentences(abstract)):
+        n_words = len(sentence.split())
+        if n_words < 6 or n_words > 70:
+            continue
+        overlap = len(wanted & set(tokenize(sentence)))
+        score = overlap + (1.5 if _CONTRIBUTION.search(sentence) else 0.0)
+        if best is None or score > best[0]:
+            best = (score, i, sentence)
+    if best is None:
+        sentences = split_sentences(abstract)
+        return sentences[0] if sentences else None
+    return best[2]
+
+
+def _members(theme: Theme, candidates: Sequence[Candidate]) -> list[Candidate]:
+    by_id = {c.paper.id: c for c in candidates}
+    return [by_id[pid] for pid in theme.paper_ids if pid in by_id]
+
+
+def _best(contents: Sequence[str], schema: type[Any], problems: Callable[[Any], int]) -> Any:
+    """Of the answers that fit the schema, the one with the fewest problems (the latest
+    on a tie)."""
+    best: tuple[int, Any] | None = None
+    for content in contents:
+        try:
+            draft = schema.model_validate_json(strip_fences(content))
+        except ValidationError:
+            continue
+        n = problems(draft)
+        if best is None or n <= best[0]:
+            best = (n, draft)
+    return None if best is None else best[1]
+
+
+def _last_parseable(contents: Sequence[str], schema: type[Any]) -> Any:
+    for content in reversed(contents):
+        try:
+            return schema.model_validate_json(strip_fences(content))
+        except ValidationError:
+            continue
+    return None
+
+
+# -- the whole draft ------------------------------------------------------------------
+
+
+def assemble(
+    topic: str,
+    mode: Literal["model", "extractive"],
+    queries: Sequence[str],
+    candidates: Sequence[Candidate],
+    sections: Sequence[Section],
+    dropped: Sequence[DroppedSentence],
+    notes: Sequence[str],
+    model: str | None,
+    totals: dict[str, Any] | None,
+) -> RelatedWorkDraft:
+    """Number the references by first citation and count what the footer reports."""
+    by_key = {c.key: c for c in candidates}
+    order: list[str] = []
+    for section in sections:
+        for sentence in section.sentences:
+            for key in sentence.citations:
+                if key not in by_key:
+                    raise AssertionError(f"citation {key!r} escaped validation")  # never
+                if key not in order:
+                    order.append(key)
+    references = [_reference(n, by_key[key]) for n, key in enumerate(order, start=1)]
+    cited = set(order)
+    words = sum(len(s.text.split()) for sec in sections for s in sec.sentences)
+    totals = totals or {}
+    footer = Footer(
+        papers_considered=len(candidates),
+        papers_cited=len(cited),
+        themes=len(sections),
+        sentences=sum(len(sec.sentences) for sec in sections),
+        words=words,
+        sentences_dropped=len(dropped),
+        model=model,
+        model_calls=int(totals.get("model_calls", 0)),
+        cache_hits=int(totals.get("cache_hits", 0)),
+        answers_rejected=int(totals.get("rejected", 0)),
+        input_tokens=int(totals.get("input_tokens", 0)),
+        output_tokens=int(totals.get("output_tokens", 0)),
+        cost_usd=round(float(totals.get("cost_usd", 0.0)), 6),
+        cost_known=bool(totals.get("priced", True)),
+    )
+    return RelatedWorkDraft(
+        topic=topic,
+        mode=mode,
+        queries=[topic, *queries],
+        sections=list(sections),
+        references=references,
+        considered=[
+            Considered(
+                id=c.paper.id, key=c.key, title=c.paper.title, why=c.why, cited=c.key in cited
+            )
+            for c in candidates
+        ],
+        dropped=list(dropped),
+        notes=list(notes),
+        footer=footer,
+    )
+
+
+def _reference(number: int, cand: Candidate) -> Reference:
+    paper = cand.paper
+    return Reference(
+        number=number,
+        key=cand.key,
+        id=paper.id,
+        title=paper.title,
+        authors=list(paper.authors),
+        year=paper.year or (paper.published.year if paper.published else None),
+        published=paper.published.isoformat() if paper.published else None,
+        arxiv_id=paper.arxiv_id,
+        doi=paper.doi,
+        venue=paper.journal_ref or paper.venue,
+        url=paper_url(paper),
+    )
+
+
+def write_sections(
+    client: LLMClient | None,
+    topic: str,
+    themes: Sequence[Theme],
+    candidates: Sequence[Candidate],
+    words: int,
+    trace: Trace,
+    concurrency: int = 1,
+    on_section: Callable[[Section], None] | None = None,
+) -> tuple[list[Section], list[DroppedSentence]]:
+    """Every theme's section, in outline order (model calls run ``concurrency`` at a time)."""
+    per_theme = max(60, words // max(1, len(themes)))
+    if client is None:
+        sections = [extractive_section(topic, t, _members(t, candidates)) for t in themes]
+        return sections, []
+
+    def one(theme: Theme) -> tuple[Section, list[DroppedSentence]]:
+        result = write_section(client, topic, theme, candidates, per_theme, trace)
+        if on_section:
+            on_section(result[0])
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        results = list(pool.map(one, themes))
+    sections = [s for s, _ in results]
+    dropped = [d for _, ds in results for d in ds]
+    return sections, dropped
