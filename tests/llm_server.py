@@ -76,6 +76,11 @@ def serve(model: Path, port: int, alias: str = MODEL_ALIAS, slots: int = 2) -> N
     params.n_parallel = slots
     params.n_ctx = 8192 * slots  # the model's trained context, per slot: a prompt and two re-asks
     params.cpuparams.n_threads = max(1, min(2, os.cpu_count() or 1))
+    # No busy-waiting between work items: llama.cpp's threads spin by default (poll 50),
+    # which on 2 cores shared with the test process and the CLI slows generation
+    # many times over (measured: 2-5 tokens/s instead of about 40).
+    params.cpuparams.poll = 0
+    params.cpuparams_batch.poll = 0
     server = xllamacpp.Server(params)
     sys.stderr.write(f"serving {model.name} as {alias} on {server.listening_address}\n")
     while True:

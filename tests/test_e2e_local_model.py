@@ -108,3 +108,65 @@ def test_summarize_query_live_reports_dropped_answers_on_stderr(
     shown = run_cli("summarize", "--query", query, "-k", "1", env=model_env)
     assert shown.returncode == 0
     assert "TL;DR" in shown.stdout and summary["title"][:30] in " ".join(shown.stdout.split())
+
+
+TOPIC = "adapting the Segment Anything Model to medical image segmentation"
+
+
+def _store_papers() -> dict[str, dict[str, object]]:
+    listed = json.loads(run_cli("list", "--json", "--full", check=True).stdout)
+    return {p["id"]: p for p in listed}
+
+
+def test_related_work_live_cites_only_retrieved_papers_with_their_numbers(
+    seeded_home: Path, model_env: dict[str, str], tmp_path: Path
+) -> None:
+    import bibtexparser
+
+    env = {**model_env, "REVIEWER_LLM_REASKS": "1", "REVIEWER_MAX_TOKENS": "600"}
+    args = ["related-work", TOPIC, "-k", "3", "--themes", "1", "--no-expand"]
+    result = run_cli(*args, "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    draft = json.loads(result.stdout)
+    papers = _store_papers()
+    considered = {c["key"]: c["id"] for c in draft["considered"]}
+    assert len(considered) == 3 and draft["mode"] == "model"
+    references = {r["key"] for r in draft["references"]}
+    for section in draft["sections"]:
+        for sentence in section["sentences"]:
+            assert sentence["citations"] and set(sentence["citations"]) <= references
+            cited = "\n".join(
+                f"{papers[considered[k]]['title']}\n{papers[considered[k]]['abstract']}"
+                for k in sentence["citations"]
+            )
+            assert not unsupported_numbers(sentence["text"], cited), sentence
+    assert references <= set(considered)
+    assert "papers considered" in result.stderr and "model calls" in result.stderr
+
+    tex, bib = tmp_path / "related.tex", tmp_path / "refs.bib"
+    again = run_cli(*args, "-f", "latex", "-o", str(tex), "--bib", str(bib), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "0 model calls" in again.stderr  # the same draft, from the cache
+    library = bibtexparser.parse_string(bib.read_text(encoding="utf-8"))
+    assert not library.failed_blocks
+    assert {e.key for e in library.entries} == references
+
+
+def test_compare_live_csv_has_a_row_per_paper_and_no_foreign_number(
+    seeded_home: Path, model_env: dict[str, str]
+) -> None:
+    import csv
+    import io
+
+    ids = ["arxiv:2403.05433", "arxiv:2509.05431"]
+    env = {**model_env, "REVIEWER_LLM_REASKS": "0", "REVIEWER_MAX_TOKENS": "600"}
+    result = run_cli("compare", "--ids", *ids, "--format", "csv", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["id"] for r in rows] == ids
+    papers = _store_papers()
+    for row in rows:
+        abstract = str(papers[row["id"]]["abstract"])
+        for column, value in row.items():
+            if column not in ("id", "title", "code", "code_evidence"):
+                assert not unsupported_numbers(value, abstract), (row["id"], column, value)

@@ -405,3 +405,45 @@ def test_no_sentence_in_a_rendered_draft_lacks_its_reference_number() -> None:
     body = markdown.split("## References")[0]
     sentences = [s for s in re.split(r"(?<=\.)\s+", body) if s.strip().startswith(("Part", "SAM"))]
     assert sentences and all(re.search(r"\[\d+(, \d+)*\]\.$", s.strip()) for s in sentences)
+
+
+# -- ALCE citation support ------------------------------------------------------------------
+
+
+class WordsJudge:
+    """Entailment by words, for testing the scoring: the premise supports the claim when
+    it holds every content word of the claim."""
+
+    name = "words"
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def supports(self, premise: str, claim: str) -> bool:
+        from reviewer.grounding import content_words
+
+        self.asked.append((premise, claim))
+        return set(content_words(claim)) <= set(content_words(premise))
+
+
+def test_alce_recall_and_precision() -> None:
+    from reviewer.tasks.judge import alce_scores
+
+    a = "SAM3D processes volumes."
+    b = "Prompts adapt patients."
+    judge = WordsJudge()
+    scores = alce_scores(
+        [
+            ("SAM3D processes volumes.", [a]),  # supported, one precise citation
+            ("SAM3D processes volumes.", [a, b]),  # supported; b is irrelevant
+            ("SAM3D processes volumes and prompts adapt patients.", [a, b]),  # both needed
+            ("SAM3D hallucinates tumours.", [a]),  # unsupported: its citation is imprecise
+            ("SAM3D processes volumes.", []),  # no citation: unsupported
+        ],
+        judge,
+    )
+    assert (scores.sentences, scores.supported) == (5, 3)
+    assert (scores.citations, scores.precise) == (6, 4)
+    assert scores.recall == 0.6 and scores.precision == pytest.approx(4 / 6)
+    # b alone was asked about, then the claim without b (ALCE's irrelevance test).
+    assert (b, "SAM3D processes volumes.") in judge.asked

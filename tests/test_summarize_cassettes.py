@@ -21,7 +21,6 @@ The test that depends on the local model's mistakes is skipped for other recordi
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cassette_model import chat_only_vcr_config, is_local
+from cassette_model import recorded_model as recorded_model_for
 from conftest import ROOT, SEEDS
 
 from reviewer.corpus.dedupe import merge_duplicates
@@ -42,7 +43,6 @@ from reviewer.tasks.summarize import summarize_papers
 from reviewer.tasks.summary_model import REPORTABLE_FIELDS, PaperSummary
 
 CASSETTES = ROOT / "cassettes" / "test_summarize_cassettes"
-SIDECAR = CASSETTES / "recorded_with.json"
 CASSETTE = "summarize_three_seed_papers"
 # A paper with numbers and a code link, one whose abstract is truncated in every
 # source, and one with a long abstract rich in method detail.
@@ -51,17 +51,7 @@ PAPER_IDS = ("arxiv:2502.15204", "arxiv:2508.06137", "arxiv:2509.06617")
 
 @pytest.fixture(scope="module")
 def vcr_config(vcr_config: dict[str, Any]) -> dict[str, Any]:
-    """Record only the chat completions, not the local server's start-up probes, and
-    replay an answer only to the very request that was recorded."""
-
-    def keep(request: Any) -> Any:
-        return request if request.path.endswith("/chat/completions") else None
-
-    return {
-        **vcr_config,
-        "before_record_request": keep,
-        "match_on": [*vcr_config["match_on"], "llm_body"],
-    }
+    return chat_only_vcr_config(vcr_config)
 
 
 @pytest.fixture
@@ -82,48 +72,13 @@ def recorded_model(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, Any]]:
     """REVIEWER_MODEL / REVIEWER_API_BASE as recorded (replay), or a live server (record)."""
-    mode = request.config.getoption("--record-mode")
-    server = None
-    recorded = (CASSETTES / f"{CASSETTE}.yaml").exists() and SIDECAR.exists()
-    replaying = mode == "none" or (mode == "once" and recorded)
-    if replaying:
-        config = json.loads(SIDECAR.read_text())
-    elif os.environ.get("REVIEWER_RECORD_MODEL"):
-        config = {
-            "model": os.environ["REVIEWER_RECORD_MODEL"],
-            "api_base": os.environ.get("REVIEWER_RECORD_API_BASE"),
-            "server": "provider",
-        }
-    else:
-        from llm_server import LocalModelServer, find_gguf
-
-        gguf = find_gguf()
-        if gguf is None:
-            pytest.skip("recording needs the SmolLM2 GGUF (see tests/llm_server.py)")
-        server = LocalModelServer(gguf).__enter__()
-        config = {
-            "model": "openai/smollm2-135m",
-            "api_base": server.url,
-            "server": "xllamacpp + SmolLM2-135M-Instruct.Q4_1.gguf",
-        }
-    if not replaying:
-        CASSETTES.mkdir(parents=True, exist_ok=True)
-        SIDECAR.write_text(json.dumps(config, indent=2) + "\n")
-    monkeypatch.setenv("REVIEWER_MODEL", config["model"])
-    if config.get("api_base"):
-        monkeypatch.setenv("REVIEWER_API_BASE", config["api_base"])
-    monkeypatch.setenv("REVIEWER_LLM_REASKS", "2")
-    monkeypatch.setenv("REVIEWER_MAX_TOKENS", "1024")
-    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "900")  # a busy 2-core machine is slow
-    try:
+    settings = {
+        "REVIEWER_LLM_REASKS": "2",
+        "REVIEWER_MAX_TOKENS": "1024",
+        "REVIEWER_LLM_TIMEOUT": "900",  # a busy 2-core machine is slow
+    }
+    with recorded_model_for(request, monkeypatch, CASSETTES, CASSETTE, settings) as config:
         yield config
-    finally:
-        if server is not None:
-            server.__exit__()
-
-
-def _local(config: dict[str, Any]) -> bool:
-    return "smollm2" in config["model"]
 
 
 def _run(vcr_cassette: Any = None) -> tuple[list[PaperSummary], Any, LLMDatabase, LLMClient]:
@@ -206,7 +161,7 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
 def test_local_model_answers_are_rejected_reasked_and_dropped(
     recorded_model: dict[str, Any], vcr: Any
 ) -> None:
-    if not _local(recorded_model):
+    if not is_local(recorded_model):
         pytest.skip("this recording was not made with the local SmolLM2 server")
     summaries, report, db, _client = _run()
     requests = [json.loads(r.body) for r in vcr.requests]

@@ -15,7 +15,8 @@ app = typer.Typer(
     name="reviewer",
     help=(
         "Literature-review agent: ingest paper abstracts from listings, feeds, BibTeX and JSON, "
-        "then search them (hybrid dense + BM25).\n\n"
+        "search them (hybrid dense + BM25), and write grounded related-work drafts, comparison "
+        "tables and summaries whose every citation is a paper in the store.\n\n"
         "State lives in REVIEWER_HOME (default: your user data folder); "
         "REVIEWER_CHROMA_URL points at a Chroma server instead of the embedded store."
     ),

@@ -382,7 +382,8 @@ def demo(
     ),
     k: int = typer.Option(5, "-k", help="Number of results."),
 ) -> None:
-    """Ingest the bundled demo corpus (423 medical-imaging papers) and run a search."""
+    """Ingest the bundled demo corpus (423 medical-imaging papers), run a search, and draft
+    a related-work section on it from quotes of the abstracts (no model needed)."""
     from importlib.resources import files
 
     demo_dir = Path(str(files("reviewer") / "demo"))
@@ -400,9 +401,34 @@ def demo(
         as_jsonl=False,
         as_csv=False,
     )
+    from reviewer.cli.write import related_work
+
+    info("\nA related-work draft on the same topic, quoted from the abstracts (no model used):\n")
+    related_work(
+        topic=query,
+        k=k,
+        words=400,
+        fmt="markdown",
+        out=None,
+        bib=None,
+        include=[],
+        exclude=[],
+        since=None,
+        until=None,
+        themes=3,
+        outline=False,
+        outline_file=None,
+        expand=False,
+        summarize=False,
+        extractive=True,
+        concurrency=None,
+        max_cost=None,
+    )
     info(
         '\nNext: reviewer search "your topic" · reviewer show ID · reviewer stats'
-        " · reviewer ingest FILE..."
+        " · reviewer ingest FILE...\n"
+        'With a model (REVIEWER_MODEL, see `reviewer config show`): reviewer related-work "topic"'
+        ' -o related.md --bib refs.bib · reviewer compare "topic" -f csv'
     )
 
 

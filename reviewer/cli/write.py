@@ -308,7 +308,7 @@ def _outline(
             return found
         trace.notes.append("the model's outline was unusable; themes grouped by similarity instead")
         info("The model's outline failed validation: grouping the papers by similarity instead.")
-    return rw.outline_by_clusters(store, candidates, themes)
+    return rw.outline_by_clusters(store, candidates, themes, topic)
 
 
 def _write_sections(
@@ -325,10 +325,13 @@ def _write_sections(
     from reviewer.tasks import related_work as rw
 
     if client is None:
-        info(f"Extractive draft: quoting {len(candidates)} abstracts in {len(theme_list)} themes.")
+        info(
+            f"Extractive draft: quoting {len(candidates)} abstracts, "
+            f"{_n(len(theme_list), 'theme')}."
+        )
         return rw.write_sections(None, topic, theme_list, candidates, words, trace)
     workers = concurrency or settings.concurrency
-    info(f"Writing {len(theme_list)} paragraphs with {client.model} ({workers} at a time)…")
+    info(f"Writing {_n(len(theme_list), 'paragraph')} with {client.model} ({workers} at a time)…")
     bar, advance = _progress_bar(len(theme_list), "writing")
     try:
         return rw.write_sections(
@@ -374,8 +377,9 @@ def _report_dropped(draft: Any) -> None:
 def _footer(draft: Any, totals: dict[str, Any] | None) -> None:
     f = draft.footer
     line = (
-        f"{f.papers_considered} papers considered, {f.papers_cited} cited; {f.themes} themes, "
-        f"{f.sentences} sentences ({f.words} words), {f.sentences_dropped} dropped"
+        f"{f.papers_considered} papers considered, {f.papers_cited} cited; "
+        f"{_n(f.themes, 'theme')}, {_n(f.sentences, 'sentence')} ({f.words} words), "
+        f"{f.sentences_dropped} dropped"
     )
     if totals is not None:
         line += "; " + calls_footer(totals)
@@ -507,6 +511,10 @@ def compare(
     finally:
         if db is not None:
             db.close()
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def register(app: typer.Typer) -> None:

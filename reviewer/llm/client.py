@@ -18,7 +18,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -444,3 +444,18 @@ def strip_fences(content: str) -> str:
         text = text.split("\n", 1)[1] if "\n" in text else ""
         text = text.rsplit("```", 1)[0]
     return text
+
+
+def best_answer(contents: Sequence[str], schema: type[T], problems: Callable[[T], int]) -> T | None:
+    """When every answer failed validation: of those that at least fit the schema, the one
+    with the fewest problems (the latest on a tie), for the caller to prune."""
+    best: tuple[int, T] | None = None
+    for content in contents:
+        try:
+            draft = schema.model_validate_json(strip_fences(content))
+        except ValidationError:
+            continue
+        n = problems(draft)
+        if best is None or n <= best[0]:
+            best = (n, draft)
+    return None if best is None else best[1]

@@ -11,7 +11,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.render.bibtex import bib_file, latex_escape
-from reviewer.tasks.related_work import RelatedWorkDraft, Section
+from reviewer.tasks.related_work import RelatedWorkDraft
 from reviewer.tasks.themes import Theme
 
 EXTRACTIVE_LABEL = (
@@ -39,9 +39,11 @@ def to_markdown(draft: RelatedWorkDraft, heading_level: int = 2) -> str:
         lines.append("")
         if section.note:
             lines += [f"> {section.note[0].upper()}{section.note[1:]}.", ""]
-        lines.append(
-            " ".join(_md_sentence(s.text, s.citations, s.quote, numbers) for s in section.sentences)
-        )
+        rendered = [_md_sentence(s.text, s.citations, s.quote, numbers) for s in section.sentences]
+        if section.written_by == "extractive":  # quotes read best one per line
+            lines += [f"- {r}" for r in rendered]
+        else:
+            lines.append(" ".join(rendered))
         lines.append("")
     lines += [f"{h} References", ""]
     for ref in draft.references:
@@ -101,7 +103,10 @@ def to_latex(draft: RelatedWorkDraft) -> str:
             else:
                 body, end = _split_end(s.text)
                 sentences.append(f"{latex_escape(body)}{cite}{end}")
-        lines.append(" ".join(sentences))
+        if section.written_by == "extractive":
+            lines += ["\\begin{itemize}", *(f"  \\item {x}" for x in sentences), "\\end{itemize}"]
+        else:
+            lines.append(" ".join(sentences))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -217,7 +222,3 @@ def _check_outline(path: Path, themes: list[tuple[str, list[tuple[str, str]]]]) 
     # A theme left without papers (they were moved elsewhere) is simply skipped.
     if any(not title for title, papers in themes if papers):
         raise InputError(str(path), "a theme with papers has an empty title")
-
-
-def section_words(section: Section) -> int:
-    return sum(len(s.text.split()) for s in section.sentences)

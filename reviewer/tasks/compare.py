@@ -30,7 +30,7 @@ from reviewer.grounding import (
     unsupported_numbers,
     unsupported_share,
 )
-from reviewer.llm.client import LLMClient, Outcome
+from reviewer.llm.client import LLMClient, Outcome, best_answer
 from reviewer.prompts import load_prompt
 from reviewer.tasks.draft_model import DISCOURSE_WORDS
 
@@ -204,9 +204,7 @@ def compare_row(
         )
         draft = outcome.value
         if draft is None:
-            from reviewer.tasks.related_work import _best
-
-            draft = _best(
+            draft = best_answer(
                 outcome.contents,
                 schema,
                 lambda d: sum(len(cell_problems(getattr(d, c), paper.abstract)) for c in asked),

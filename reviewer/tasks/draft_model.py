@@ -45,7 +45,7 @@ from reviewer.grounding import (
 
 SENTENCE = 300
 THEME_TITLE = 80
-QUERY = 160
+QUERY = 100
 
 # Words that link and contrast the papers of a paragraph: they say how sources relate,
 # not what a source says, so the word-support rule does not count them.

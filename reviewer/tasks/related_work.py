@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from reviewer.corpus.model import Paper
 from reviewer.grounding import first_sentence, normalize_ws, split_sentences
-from reviewer.llm.client import LLMClient, Outcome, strip_fences
+from reviewer.llm.client import LLMClient, Outcome, best_answer, strip_fences
 from reviewer.prompts import load_prompt
 from reviewer.render.bibtex import citation_keys, paper_url
 from reviewer.tasks.draft_model import (
@@ -242,7 +242,7 @@ def outline_with_model(
         subject="outline",
     )
     trace.outcomes.append(("outline", outcome))
-    draft = outcome.value or _best(
+    draft = outcome.value or best_answer(
         outcome.contents, schema, lambda d: len(outline_problems(d, sources, max_themes))
     )
     if draft is None:
@@ -296,13 +296,17 @@ def _place_leftovers(
 
 
 def outline_by_clusters(
-    store: Any, candidates: Sequence[Candidate], max_themes: int
+    store: Any, candidates: Sequence[Candidate], max_themes: int, topic: str = ""
 ) -> list[Theme]:
+    """Themes by similarity of the stored vectors; a single theme is named by the topic."""
     papers = [c.paper for c in candidates]
     vectors = store.vectors([p.id for p in papers])
     if len(vectors) != len(papers):
         raise RuntimeError("a candidate paper has no stored vector")  # pragma: no cover
-    return group_into_themes(papers, vectors, max_themes=max_themes)
+    themes = group_into_themes(papers, vectors, max_themes=max_themes)
+    if len(themes) == 1 and topic:
+        themes[0].title = topic[0].upper() + topic[1:]
+    return themes
 
 
 # -- writing -----------------------------------------------------------------------
@@ -339,7 +343,7 @@ def write_section(
         subject=f"theme: {theme.title}"[:200],
     )
     trace.outcomes.append((theme.title, outcome))
-    draft = outcome.value or _best(
+    draft = outcome.value or best_answer(
         outcome.contents, schema, lambda d: len(paragraph_problems(d, sources, context_text))
     )
     kept: list[CitedSentence] = []
@@ -431,21 +435,6 @@ def _best_sentence(
 def _members(theme: Theme, candidates: Sequence[Candidate]) -> list[Candidate]:
     by_id = {c.paper.id: c for c in candidates}
     return [by_id[pid] for pid in theme.paper_ids if pid in by_id]
-
-
-def _best(contents: Sequence[str], schema: type[Any], problems: Callable[[Any], int]) -> Any:
-    """Of the answers that fit the schema, the one with the fewest problems (the latest
-    on a tie)."""
-    best: tuple[int, Any] | None = None
-    for content in contents:
-        try:
-            draft = schema.model_validate_json(strip_fences(content))
-        except ValidationError:
-            continue
-        n = problems(draft)
-        if best is None or n <= best[0]:
-            best = (n, draft)
-    return None if best is None else best[1]
 
 
 def _last_parseable(contents: Sequence[str], schema: type[Any]) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.errors import BudgetExceeded
-from reviewer.llm.client import LLMClient
+from reviewer.llm.client import LLMClient, best_answer
 from reviewer.prompts import load_prompt
 from reviewer.tasks.summary_model import (
     PaperSummary,
@@ -60,7 +60,13 @@ def summarize_one(client: LLMClient, paper: Any) -> tuple[PaperSummary | None, s
         # Every answer failed validation: of those that at least fit the schema, keep
         # the one with the fewest grounding problems (the latest on a tie), then drop
         # what is unsupported (build_summary re-checks every field).
-        draft = _best_answer(outcome.contents, paper)
+        draft = best_answer(
+            outcome.contents,
+            SummaryDraft,
+            lambda d: len(
+                grounding_problems(d, paper.abstract, list(paper.code_urls), paper.title)
+            ),
+        )
     if draft is None:
         why = "; ".join(outcome.errors[:3]) or "no readable answer"
         return None, f"no answer matched the summary schema after the re-asks ({why})", outcome
@@ -73,25 +79,6 @@ def summarize_one(client: LLMClient, paper: Any) -> tuple[PaperSummary | None, s
     )
     client.db.put_summary(summary.model_dump(mode="json"))
     return summary, None, outcome
-
-
-def _best_answer(contents: list[str], paper: Any) -> SummaryDraft | None:
-    from pydantic import ValidationError
-
-    from reviewer.llm.client import strip_fences
-
-    best: tuple[int, SummaryDraft] | None = None
-    for content in contents:
-        try:
-            draft = SummaryDraft.model_validate_json(strip_fences(content))
-        except ValidationError:
-            continue
-        problems = len(
-            grounding_problems(draft, paper.abstract, list(paper.code_urls), paper.title)
-        )
-        if best is None or problems <= best[0]:
-            best = (problems, draft)
-    return None if best is None else best[1]
 
 
 def summarize_papers(
