@@ -53,8 +53,12 @@ from reviewer.cli import export as _export  # noqa: E402
 
 _export.register(app)
 
+from reviewer.cli import digest as _digest  # noqa: E402
+
+_digest.register(app)
+
 # Options that take several values: `--ids A B C` is read as `--ids A --ids B --ids C`.
-MULTI_VALUE_OPTIONS = {"--ids"}
+MULTI_VALUE_OPTIONS = {"--ids", "--to", "--topic"}
 
 
 def expand_multi_value_options(argv: list[str]) -> list[str]:
