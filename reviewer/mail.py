@@ -289,6 +289,26 @@ def redact_secrets(text: str, settings: Settings) -> str:
     return text
 
 
+def mail_settings_report(settings: Settings) -> dict[str, Any]:
+    """The mail settings for `reviewer config show`: the password only as set or not."""
+    from reviewer.settings import config_path
+
+    password = settings.smtp_password is not None and bool(
+        settings.smtp_password.get_secret_value()
+    )
+    return {
+        "smtp_host": settings.smtp_host,
+        "smtp_port": settings.smtp_port_in_use,
+        "smtp_security": settings.smtp_security,
+        "smtp_user": settings.smtp_user,
+        "smtp_password": "*** (set)" if password else None,
+        "mail_from": settings.mail_from,
+        "mail_to": settings.mail_to,
+        "ledger": str(settings.mail_db_path),
+        "config_file": str(config_path()),
+    }
+
+
 def server_name(settings: Settings) -> str:
     return f"{settings.smtp_host}:{settings.smtp_port_in_use}"
 
