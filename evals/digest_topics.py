@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from retrieval import ROOT, SHARED, ingest_files, open_store, resolve_judgements  # noqa: E402
+from retrieval import ROOT, SHARED, ingest_files, open_store, resolve_judgements
 
 
 def evaluate(qrels_path: Path, thresholds: list[float]) -> dict[str, Any]:

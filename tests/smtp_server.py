@@ -93,7 +93,9 @@ class SMTPServer:
             return AuthResult(success=False, handled=False)
         login, password = data.login.decode(), data.password.decode()
         self.logins.append((mechanism, login))
-        return AuthResult(success=self.users.get(login) == password, auth_data=data)
+        ok = self.users.get(login) == password
+        # handled=False: aiosmtpd answers (235 or 535) itself.
+        return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
     @property
     def messages(self) -> list[Received]:
