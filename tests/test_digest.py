@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, REAL, run_cli
+from fault_server import FaultServer
 from smtp_server import Received, SMTPServer, free_port
 
 # The four seed papers published 1-7 September 2025 (DESIGN.md's acceptance window).
@@ -249,6 +250,24 @@ def test_new_sends_what_was_added_since_the_last_digest() -> None:
         third = run_cli("digest", "--new", "--to", LAB, env=smtp.env())
         assert third.returncode == 0 and "nothing sent" in third.stderr
         assert len(smtp.messages) == 2
+
+
+def test_model_theme_names_replace_the_clusters_names(seeded_home: Path) -> None:
+    august = ["digest", "--since", "2025-08-01", "--until", "2025-08-31", "--dry-run", "--json"]
+    themes = json.loads(run_cli(*august, check=True).stdout)["themes"]
+    assert len(themes) >= 2 and all(t["source"] == "clusters" for t in themes)
+    # The clustering names each group by words of its titles: such words pass.
+    good = [" ".join(t["title"].replace(",", "").split()[:3]) for t in themes]
+    with FaultServer([("answer", json.dumps({"names": good}))]) as model:
+        env = {"REVIEWER_MODEL": "openai/fault-test", "REVIEWER_API_BASE": model.url}
+        named = run_cli(*august, "--name-themes", env=env)
+        assert named.returncode == 0, named.stderr
+        assert len(model.requests) == 1
+    renamed = json.loads(named.stdout)["themes"]
+    assert [t["title"] for t in renamed] == good
+    assert all(t["source"] == "model" for t in renamed)
+    assert [t["papers"] for t in renamed] == [t["papers"] for t in themes]
+    assert all(f"{name} " in json.loads(named.stdout)["html"] for name in good)
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,28 @@ def test_new_starts_at_the_oldest_last_digest_or_a_week_back() -> None:
     assert window.added_since == "2025-09-08T08:00:00+00:00" and not window.first_new
 
 
+def test_model_theme_names_must_use_the_titles_words() -> None:
+    from pydantic import ValidationError
+
+    from reviewer.tasks.digest import _theme_names_model, words_not_in_titles
+
+    groups = [["Segment Anything for CT", "SAM2 adapters in MRI"], ["Federated learning at scale"]]
+    names = _theme_names_model()
+    ok = names.model_validate(
+        {"names": ["Segmenting CT and MRI", "Federated learning"]}, context={"groups": groups}
+    )
+    # "Segmenting" shares its first five letters with the title word "Segment".
+    assert ok.names[0] == "Segmenting CT and MRI"
+    assert words_not_in_titles("Quantum blockchain for CT", groups[0]) == ["quantum", "blockchain"]
+    for bad, fragment in [
+        (["Quantum blockchain", "Federated learning"], "not in the group's titles: quantum"),
+        (["Federated learning"], "give 2 names"),
+        (["Segment Anything", "segment anything"], "same name"),
+    ]:
+        with pytest.raises(ValidationError, match=fragment):
+            names.model_validate({"names": bad}, context={"groups": groups})
+
+
 # -- rendering ------------------------------------------------------------------------------
 
 

@@ -82,6 +82,12 @@ def digest(
         "sentence.",
     ),
     max_themes: int = typer.Option(5, "--max-themes", min=1, max=12, help="At most N themes."),
+    name_themes: bool = typer.Option(
+        False,
+        "--name-themes",
+        help="Ask the model (REVIEWER_MODEL) to name the themes, using only words of their "
+        "titles; the clustering's names stay when its answer fails that check.",
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Email a digest of papers: those published in a date window (or added since the
@@ -126,7 +132,7 @@ def digest(
                 hint="--dry-run -o digest.html builds the digest without sending it.",
             )
         check_smtp_settings(settings)
-    if summarize:
+    if summarize or name_themes:
         from reviewer.llm.client import require_model
 
         require_model(settings)
@@ -143,6 +149,7 @@ def digest(
         force,
         skip_empty,
         summarize,
+        name_themes,
         max_themes,
         as_json,
     )
@@ -171,6 +178,7 @@ class _Request:
     force: bool
     skip_empty: bool
     summarize: bool
+    name_themes: bool
     max_themes: int
     as_json: bool
 
@@ -240,6 +248,8 @@ def _run(settings: Settings, ledger: MailLedger | None, request: _Request) -> No
     )
     if request.summarize and content.count:
         content = _with_summaries(settings, content)
+    if request.name_themes and len(content.themes) > 1:
+        _name_themes(settings, content)
     _say_what_was_left_out(content)
     report.update(content.to_json())
 
@@ -356,6 +366,22 @@ def _with_summaries(settings: Settings, content: DigestContent) -> DigestContent
     if report.stopped is not None:
         raise report.stopped
     return content
+
+
+def _name_themes(settings: Settings, content: DigestContent) -> None:
+    from reviewer.llm.client import LLMClient
+    from reviewer.llm.db import LLMDatabase
+    from reviewer.tasks.digest import name_themes_with_model
+
+    db = LLMDatabase(settings.llm_db_path)
+    try:
+        why = name_themes_with_model(LLMClient(settings, db), content.themes)
+    finally:
+        db.close()
+    if why:
+        info(f"Kept the clustering's theme names: the model's failed validation ({why}).")
+    else:
+        info("Theme names: " + "; ".join(t.title for t in content.themes))
 
 
 def _write(path: Path, message: Any, content: DigestContent) -> None:

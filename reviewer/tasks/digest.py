@@ -436,5 +436,106 @@ def build_digest(
     )
 
 
+# -- theme names from a model (optional) --------------------------------------------------
+
+NAME_PROMPT = "name_themes"
+# Words a theme name may use without their being in the titles.
+_CONNECTORS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "via",
+        "vs",
+        "with",
+        "without",
+    ]
+)
+_NAME_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words_not_in_titles(name: str, titles: Sequence[str]) -> list[str]:
+    """Words of ``name`` that no title of its group holds (connectors excepted; a word
+    of five letters or more also matches a title word with the same first five)."""
+    source = {w for t in titles for w in _NAME_WORD.findall(t.lower())}
+    stems = {w[:5] for w in source if len(w) >= 5}
+    return [
+        w
+        for w in _NAME_WORD.findall(name.lower())
+        if w not in _CONNECTORS and w not in source and not (len(w) >= 5 and w[:5] in stems)
+    ]
+
+
+def _theme_names_model() -> Any:
+    from typing import Annotated
+
+    from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+    class ThemeNames(BaseModel):
+        names: list[Annotated[str, Field(min_length=2, max_length=60)]] = Field(
+            max_length=12, description="One name per group, in the order given."
+        )
+
+        @model_validator(mode="after")
+        def _grounded(self, info: ValidationInfo) -> ThemeNames:
+            groups: list[list[str]] | None = (info.context or {}).get("groups")
+            if groups is None:
+                return self
+            problems = []
+            if len(self.names) != len(groups):
+                problems.append(f"give {len(groups)} names, one per group, not {len(self.names)}")
+            for number, (name, titles) in enumerate(zip(self.names, groups, strict=False), 1):
+                missing = words_not_in_titles(name, titles)
+                if not _NAME_WORD.findall(name.lower()):
+                    problems.append(f"group {number}: the name {name!r} has no word")
+                elif missing:
+                    problems.append(
+                        f"group {number}: {name!r} uses words that are not in the group's "
+                        f"titles: {', '.join(missing)}"
+                    )
+            if len({n.strip().lower() for n in self.names}) < len(self.names):
+                problems.append("two groups have the same name")
+            if problems:
+                raise ValueError("; ".join(problems))
+            return self
+
+    return ThemeNames
+
+
+def name_themes_with_model(client: Any, themes: list[DigestTheme]) -> str | None:
+    """Rename ``themes`` (two or more) with the model's names when they pass validation
+    (cached by the client like every call); otherwise keep the clustering's names and
+    return why."""
+    from reviewer.prompts import load_prompt
+
+    groups = [[item.paper.title for item in theme.papers] for theme in themes]
+    rendered = load_prompt(NAME_PROMPT).render(groups=groups)
+    outcome = client.structured(
+        rendered,
+        _theme_names_model(),
+        context={"groups": groups},
+        task="name_themes",
+        subject=None,
+    )
+    if outcome.value is None:
+        return "; ".join(outcome.errors[:2]) or "no readable answer"
+    for theme, name in zip(themes, outcome.value.names, strict=True):
+        theme.title = " ".join(name.split())
+        theme.source = "model"
+    return None
+
+
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
