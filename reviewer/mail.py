@@ -23,14 +23,13 @@ terminal.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import smtplib
 import socket
 import sqlite3
 import ssl
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
@@ -40,6 +39,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from reviewer.errors import ConfigError, NetworkError, ReviewerError
+from reviewer.locks import exclusive_lock
 from reviewer.settings import Settings
 
 MIGRATIONS = (
@@ -139,22 +139,16 @@ class MailLedger:
     def close(self) -> None:
         self._conn.close()
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self) -> contextlib.AbstractContextManager[None]:
         """One sending run at a time per REVIEWER_HOME: two cron runs racing would
         otherwise both find the digest unsent."""
-        with open(self.path.parent / ".mail.lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ReviewerError(
-                    "another `reviewer digest` is sending from this REVIEWER_HOME",
-                    hint="Wait for it to finish, then run this again.",
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return exclusive_lock(
+            self.path.parent / ".mail.lock",
+            ReviewerError(
+                "another `reviewer digest` is sending from this REVIEWER_HOME",
+                hint="Wait for it to finish, then run this again.",
+            ),
+        )
 
     def _digest(self, row: sqlite3.Row) -> Digest:
         return Digest(

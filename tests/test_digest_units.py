@@ -231,6 +231,17 @@ def test_the_ledger_remembers_papers_per_recipient(tmp_path: Path) -> None:
     ledger.close()
 
 
+def test_one_sending_run_at_a_time(tmp_path: Path) -> None:
+    first, second = MailLedger(Settings(home=tmp_path)), MailLedger(Settings(home=tmp_path))
+    busy = pytest.raises(ReviewerError, match="another `reviewer digest` is sending")
+    with first.lock(), busy, second.lock():
+        pass  # pragma: no cover
+    with second.lock():
+        pass  # released when the first run ends
+    first.close()
+    second.close()
+
+
 # -- the config file -------------------------------------------------------------------------
 
 
