@@ -53,10 +53,10 @@ MIGRATIONS = (
         spec TEXT NOT NULL,
         paper_ids TEXT NOT NULL,
         message BLOB NOT NULL,
-        status TEXT NOT NULL,
+        status TEXT NOT NULL, -- pending | sent | rejected
         created TEXT NOT NULL,
         sent_at TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0, -- runs that tried to send it
         last_error TEXT
     );
     CREATE INDEX digests_key ON digests(key, status);
@@ -205,21 +205,26 @@ class MailLedger:
         row = self._conn.execute("SELECT * FROM digests WHERE id=?", (cursor.lastrowid,))
         return self._digest(row.fetchone())
 
-    def record_failure(self, digest: Digest, attempts: int, error: str) -> None:
+    def record_failure(self, digest: Digest, error: str, rejected: bool = False) -> None:
+        """A run could not send the digest. It stays in the outbox for the next run,
+        unless the server ``rejected`` the message itself (a 5xx to its sender,
+        recipients or content): sending the same bytes again would fail the same way
+        and hold up every later digest, so it leaves the outbox (status ``rejected``)
+        and the next run of its command builds it anew."""
         with self._conn:
             self._conn.execute(
-                "UPDATE digests SET attempts = attempts + ?, last_error=? WHERE id=?",
-                (attempts, error[:500], digest.id),
+                "UPDATE digests SET attempts = attempts + 1, last_error=?, status=? WHERE id=?",
+                (error[:500], "rejected" if rejected else "pending", digest.id),
             )
 
-    def mark_sent(self, digest: Digest, accepted: Sequence[str], attempts: int) -> None:
+    def mark_sent(self, digest: Digest, accepted: Sequence[str]) -> None:
         """The digest went out: remember which papers each accepted recipient has."""
         when = _now()
         with self._conn:
             self._conn.execute(
-                "UPDATE digests SET status='sent', sent_at=?, attempts = attempts + ?, "
+                "UPDATE digests SET status='sent', sent_at=?, attempts = attempts + 1, "
                 "last_error=NULL WHERE id=?",
-                (when, attempts, digest.id),
+                (when, digest.id),
             )
             self._conn.executemany(
                 "INSERT OR IGNORE INTO receipts VALUES (?, ?)",
@@ -346,6 +351,10 @@ def check_smtp_settings(settings: Settings) -> None:
         )
 
 
+class MessageRejected(NetworkError):
+    """The server refused the message itself (5xx to its sender, recipients or data)."""
+
+
 class TransientSMTPError(Exception):
     """A failure worth retrying; ``reason`` is already redacted."""
 
@@ -357,6 +366,13 @@ class TransientSMTPError(Exception):
 def _reply(exc: smtplib.SMTPResponseException) -> str:
     text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
     return f"{exc.smtp_code} {' '.join(text.split())}".strip()
+
+
+_MESSAGE_LEVEL = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
 
 
 def _classify(exc: BaseException) -> tuple[bool, str]:
@@ -467,7 +483,8 @@ def deliver(
                     reason = redact_secrets(reason, settings)
                     if transient:
                         raise TransientSMTPError(reason) from None
-                    raise NetworkError(
+                    kind = MessageRejected if isinstance(exc, _MESSAGE_LEVEL) else NetworkError
+                    raise kind(
                         f"cannot send the digest through {server_name(settings)}: {reason}",
                         hint=_hint(settings),
                     ) from None

@@ -120,6 +120,21 @@ def test_a_single_4xx_is_retried_within_the_run(seeded_home: Path) -> None:
         assert smtp.refused == 1 and len(smtp.messages) == 1
 
 
+def test_a_rejected_message_leaves_the_outbox_and_is_built_anew_next_time(
+    seeded_home: Path,
+) -> None:
+    with SMTPServer(replies=["554 5.7.1 Message rejected"]) as smtp:
+        rejected = run_cli("digest", *WEEK, "--to", LAB, env=smtp.env())
+        assert rejected.returncode == 6 and smtp.refused == 1  # a 5xx is not retried
+        errors = error_lines(rejected.stderr)
+        assert len(errors) == 1 and "554" in errors[0] and f":{smtp.port}" in errors[0]
+        assert "not kept for a retry" in rejected.stderr
+        assert _outbox(seeded_home) == []  # it cannot hold up later digests
+        later = run_cli("digest", *WEEK, "--to", LAB, env=smtp.env())
+        assert later.returncode == 0, later.stderr
+        assert len(smtp.messages) == 1 and arxiv_ids(parts(smtp.messages[0])[0]) == WEEK_IDS
+
+
 def test_a_refused_connection_keeps_the_digest_for_the_next_run(seeded_home: Path) -> None:
     port = free_port()  # nothing listens there yet
     env = {

@@ -219,7 +219,7 @@ def test_the_ledger_remembers_papers_per_recipient(tmp_path: Path) -> None:
                               {"store_upto": "2025-09-08T00:00:00+00:00"})  # fmt: skip
     assert [d.key for d in ledger.pending()] == ["k"]
     assert ledger.already_sent(["lab@example.org"], ["p1", "p3"]) == set()  # not sent yet
-    ledger.mark_sent(held, ["Lab <LAB@example.org>"], attempts=1)
+    ledger.mark_sent(held, ["Lab <LAB@example.org>"])
     assert ledger.pending() == []
     assert ledger.already_sent(["lab@example.org", "x@y.org"], ["p1", "p3"]) == {"p1"}
     assert ledger.already_sent(["x@y.org"], ["p1"]) == set()

@@ -304,9 +304,10 @@ def _run(settings: Settings, ledger: MailLedger | None, request: _Request) -> No
 
 def _send(settings: Settings, ledger: MailLedger, held: Digest) -> None:
     """Deliver a stored digest and record it; a failure is recorded and re-raised, the
-    digest staying in the outbox for the next run."""
+    digest staying in the outbox for the next run (unless the server refused the message
+    itself)."""
     from reviewer.errors import NetworkError
-    from reviewer.mail import deliver, redact_secrets, server_name
+    from reviewer.mail import MessageRejected, deliver, redact_secrets, server_name
 
     def on_retry(reason: str, wait: float) -> None:
         info(f"{server_name(settings)}: {reason}; retrying in {wait:g} s")
@@ -314,11 +315,15 @@ def _send(settings: Settings, ledger: MailLedger, held: Digest) -> None:
     try:
         result = deliver(held.message, held.recipients, settings, on_retry=on_retry)
     except NetworkError as exc:
-        ledger.record_failure(
-            held, settings.smtp_retries + 1, redact_secrets(exc.message, settings)
-        )
+        rejected = isinstance(exc, MessageRejected)
+        ledger.record_failure(held, redact_secrets(exc.message, settings), rejected=rejected)
+        if rejected:
+            exc.hint = (
+                "The server refused this message, so it is not kept for a retry. Fix what it "
+                "names (an address, the sender), then run the command again to build it anew."
+            )
         raise
-    ledger.mark_sent(held, result.accepted, result.attempts)
+    ledger.mark_sent(held, result.accepted)
     for address, why in result.refused.items():
         info(f"warning: {server_name(settings)} refused {address}: {why}")
     info(
