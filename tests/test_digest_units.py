@@ -96,6 +96,25 @@ def test_model_theme_names_must_use_the_titles_words() -> None:
             names.model_validate({"names": bad}, context={"groups": groups})
 
 
+def test_tldr_from_a_current_summary_else_the_first_sentence() -> None:
+    from reviewer.tasks.digest import tldr_for
+
+    paper = Paper(id="arxiv:1", title="T", abstract="First sentence here. Second one.")
+    summary = {
+        "paper_id": paper.id, "title": "T", "tldr": "What it does.", "tldr_source": "model",
+        "problem": "p", "method": "m", "task": "t", "modality": "MRI", "anatomy": "brain",
+        "datasets": [], "metrics": [], "findings": [], "limitations": [],
+        "code": {"available": "no", "urls": [], "source": "none"}, "not_reported": [],
+        "abstract_truncated": False, "validation": "passed", "model": "x", "prompt": "p@1",
+        "abstract_hash": paper.text_hash(),
+    }  # fmt: skip
+    assert tldr_for(paper, summary) == ("What it does.", "summary")
+    stale = {**summary, "abstract_hash": "0" * 32}  # made from an older abstract
+    assert tldr_for(paper, stale) == ("First sentence here.", "abstract")
+    assert tldr_for(paper, None) == ("First sentence here.", "abstract")
+    assert tldr_for(Paper(id="x", title="No abstract"), None) == ("", "none")
+
+
 # -- rendering ------------------------------------------------------------------------------
 
 

@@ -216,7 +216,14 @@ def _run(settings: Settings, ledger: MailLedger | None, request: _Request) -> No
     key = digest_key(request.recipients, window, request.topics, request.min_score)
     report.update(key=key, window=window.spec(), window_label=window.label())
     prior = ledger.last_sent(key) if ledger is not None else None
-    if prior is not None and not request.force:
+    resend = request.force
+    if prior is not None and not request.force and request.dry_run:
+        info(
+            f"This digest was sent already ({prior.sent_at}): a real run sends nothing. "
+            "Previewing it as --force would send it."
+        )
+        resend = True
+    elif prior is not None and not request.force:
         if prior.key in flushed:
             report["status"] = "sent_from_outbox"
         else:
@@ -233,7 +240,7 @@ def _run(settings: Settings, ledger: MailLedger | None, request: _Request) -> No
     summaries = _stored_summaries(settings)
 
     def already_sent(ids: Any) -> set[str]:
-        if request.force or ledger is None or not request.recipients:
+        if resend or ledger is None or not request.recipients:
             return set()
         return ledger.already_sent(request.recipients, ids)
 
@@ -253,7 +260,7 @@ def _run(settings: Settings, ledger: MailLedger | None, request: _Request) -> No
     _say_what_was_left_out(content)
     report.update(content.to_json())
 
-    if window.new and not request.force and content.in_window == len(content.left_out_sent):
+    if window.new and not resend and content.in_window == len(content.left_out_sent):
         info(f"Nothing was added to the store since {window.added_since}; nothing sent.")
         report["status"] = "nothing_new"
         if request.as_json:
