@@ -10,9 +10,9 @@ tests and for trying `reviewer digest` by hand.
 451 and accepts the next. ``users={"name": "password"}`` turns on AUTH (PLAIN and LOGIN,
 allowed without TLS: loopback only).
 
-By hand (prints each message it receives):
+By hand (prints each message it receives; --refuse 4 answers the first four with 451):
 
-    .venv/bin/python tests/smtp_server.py --port 8025
+    .venv/bin/python tests/smtp_server.py --port 8025 [--save DIR] [--refuse N]
 """
 
 from __future__ import annotations
@@ -137,8 +137,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--save", help="folder to write each message to as N.eml")
+    parser.add_argument(
+        "--refuse", type=int, default=0, help="answer the first N messages with a 451"
+    )
     args = parser.parse_args()
-    with SMTPServer(port=args.port, echo=True) as server:
+    replies = ["451 4.3.0 Try again later"] * args.refuse
+    with SMTPServer(port=args.port, echo=True, replies=replies) as server:
         print(f"SMTP on 127.0.0.1:{args.port}; Ctrl-C stops", flush=True)
         seen = 0
         try:
