@@ -58,8 +58,12 @@ from reviewer.cli import write as _write  # noqa: E402
 
 _write.register(app)
 
+from reviewer.cli import digest as _digest  # noqa: E402
+
+_digest.register(app)
+
 # Options that take several values: `--ids A B C` is read as `--ids A --ids B --ids C`.
-MULTI_VALUE_OPTIONS = {"--ids", "--include", "--exclude"}
+MULTI_VALUE_OPTIONS = {"--ids", "--include", "--exclude", "--to", "--topic"}
 
 
 def expand_multi_value_options(argv: list[str]) -> list[str]:

@@ -295,7 +295,9 @@ def mask(value: str) -> str:
 
 
 def config_show(as_json: bool = JSON_OPT) -> None:
-    """Show the settings in use: model, server, keys (masked), what is missing, and paths."""
+    """Show the settings in use: model, server, keys (masked), what is missing, paths, and
+    the mail settings of the digest (the SMTP password only as set or not)."""
+    from reviewer.mail import mail_settings_report
     from reviewer.prompts import prompts_dir
     from reviewer.settings import load_settings
 
@@ -340,6 +342,7 @@ def config_show(as_json: bool = JSON_OPT) -> None:
         "embedder": settings.embedder,
         "call_log": str(settings.llm_db_path),
         "prompts": str(prompts_dir()),
+        "mail": mail_settings_report(settings),
     }
     if as_json:
         emit_json(data)
@@ -354,6 +357,8 @@ def config_show(as_json: bool = JSON_OPT) -> None:
         out(f"{name + ':':<21} {setting if setting is not None else '(litellm price map)'}\n")
     for name in ("home", "store", "embedder", "call_log", "prompts"):
         out(f"{name + ':':<11} {data[name]}\n")
+    for name, setting in data["mail"].items():
+        out(f"{name + ':':<14} {setting if setting not in (None, []) else '(not set)'}\n")
     for item in missing:
         out(f"missing:    {item}\n")
 

@@ -17,7 +17,6 @@ the next reader rebuild it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +33,7 @@ from reviewer.corpus.model import Paper
 from reviewer.errors import StoreError
 from reviewer.index.embedder import Embedder
 from reviewer.index.lexical import LexicalIndex, lexical_text
+from reviewer.locks import exclusive_lock
 from reviewer.settings import Settings
 
 WRITE_BATCH = 256
@@ -289,22 +289,15 @@ class Store:
 
     # -- writing ---------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def write_lock(self) -> Iterator[None]:
+    def write_lock(self) -> contextlib.AbstractContextManager[None]:
         """One writer at a time per REVIEWER_HOME."""
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        with open(self.settings.home / ".write.lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(
-                    "another reviewer command is writing to this store",
-                    hint="Wait for it to finish (or stop it) and run this again.",
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return exclusive_lock(
+            self.settings.home / ".write.lock",
+            StoreError(
+                "another reviewer command is writing to this store",
+                hint="Wait for it to finish (or stop it) and run this again.",
+            ),
+        )
 
     def ingest(
         self,
