@@ -200,6 +200,9 @@ def main() -> None:
     parser.add_argument("--extractive", action="store_true", help="no model: quoted drafts")
     parser.add_argument("--topics", type=int, default=0, help="only the first N topics")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--save", type=Path, default=None, help="write each draft to DIR/<qid>.json"
+    )
     args = parser.parse_args()
 
     from reviewer.llm.client import LLMClient
@@ -231,6 +234,9 @@ def main() -> None:
             store, client, q["query"], args.k, args.themes, args.words, not args.no_expand
         )
         sources = {c.key: c.source for c in candidates}
+        if args.save is not None:
+            args.save.mkdir(parents=True, exist_ok=True)
+            (args.save / f"{q['qid']}.json").write_text(draft.model_dump_json(indent=2))
         raw: dict[str, int] = {}
         for name, outcome in trace.outcomes:
             if name in ("queries", "outline"):

@@ -360,7 +360,7 @@ def write_section(
                 DroppedSentence(
                     theme=theme.title,
                     text=sentence.text,
-                    citations=list(sentence.citations),
+                    citations=list(dict.fromkeys(sentence.citations)),
                     reasons=reasons,
                 )
             )
@@ -380,9 +380,9 @@ def write_section(
             written_by="model",
             sentences=kept,
         ), dropped
-    why = "unreadable" if draft is None else "every sentence failed validation"
+    why = "was unreadable" if draft is None else "failed validation in every sentence"
     section = extractive_section(topic, theme, members)
-    section.note = f"the model's paragraph was {why}: sentences quoted from the abstracts instead"
+    section.note = f"the model's paragraph {why}: sentences quoted from the abstracts instead"
     return section, dropped
 
 
