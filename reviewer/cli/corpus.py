@@ -13,6 +13,8 @@ from reviewer.cli.output import (
     CSV_OPT,
     JSON_OPT,
     JSONL_OPT,
+    SINCE_OPT,
+    UNTIL_OPT,
     emit_json,
     emit_rows,
     info,
@@ -206,12 +208,8 @@ def search(
     query: str = typer.Argument(..., help="What to look for, in your own words."),
     k: int = typer.Option(10, "-k", "--limit", min=1, help="Number of results."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid (default), dense or lexical."),
-    since: str | None = typer.Option(
-        None, "--since", help="Only papers published on or after this date.", show_default=False
-    ),
-    until: str | None = typer.Option(
-        None, "--until", help="Only papers published on or before this date.", show_default=False
-    ),
+    since: str | None = SINCE_OPT,
+    until: str | None = UNTIL_OPT,
     has_code: bool = typer.Option(False, "--has-code", help="Only papers with a code repository."),
     as_json: bool = JSON_OPT,
     as_jsonl: bool = JSONL_OPT,

@@ -15,6 +15,12 @@ import typer
 JSON_OPT = typer.Option(False, "--json", help="Print JSON on stdout.")
 JSONL_OPT = typer.Option(False, "--jsonl", help="Print one JSON object per line.")
 CSV_OPT = typer.Option(False, "--csv", help="Print CSV with a header row.")
+SINCE_OPT = typer.Option(
+    None, "--since", help="Only papers published on or after this date.", show_default=False
+)
+UNTIL_OPT = typer.Option(
+    None, "--until", help="Only papers published on or before this date.", show_default=False
+)
 
 
 def pick_format(as_json: bool, as_jsonl: bool = False, as_csv: bool = False) -> str:

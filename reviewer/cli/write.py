@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from reviewer.cli.llm import CONCURRENCY_OPT, MAX_COST_OPT, calls_footer
-from reviewer.cli.output import info, reflow
+from reviewer.cli.output import SINCE_OPT, UNTIL_OPT, info, reflow
 
 if TYPE_CHECKING:
     from reviewer.corpus.model import Paper
@@ -25,12 +25,6 @@ EXTRACTIVE_OPT = typer.Option(
     "--extractive",
     help="Without a model: quote sentences from the abstracts instead of writing "
     "(clearly labelled; every sentence cited).",
-)
-SINCE_OPT = typer.Option(
-    None, "--since", help="Only papers published on or after this date.", show_default=False
-)
-UNTIL_OPT = typer.Option(
-    None, "--until", help="Only papers published on or before this date.", show_default=False
 )
 
 
