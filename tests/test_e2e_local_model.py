@@ -94,6 +94,9 @@ def test_summarize_query_live_reports_dropped_answers_on_stderr(
     seeded_home: Path, model_env: dict[str, str]
 ) -> None:
     query = "brain tumor segmentation MRI"
+    # One answer is enough to see what is dropped and how it is reported; the re-ask
+    # path is exercised by the test above (and each re-ask costs minutes on this model).
+    model_env = {**model_env, "REVIEWER_LLM_REASKS": "0"}
     top = json.loads(run_cli("search", query, "-k", "1", "--json", check=True).stdout)[0]
     result = run_cli("summarize", "--query", query, "-k", "1", "--json", env=model_env)
     assert result.returncode == 0, result.stderr
