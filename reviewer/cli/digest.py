@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from reviewer.cli.output import JSON_OPT, emit_json, info, reflow
+from reviewer.cli.output import JSON_OPT, emit_json, info, reflow, write_output
 
 if TYPE_CHECKING:
     from reviewer.mail import Digest, MailLedger
@@ -185,7 +185,7 @@ class _Request:
 
 def _run(settings: Settings, ledger: MailLedger | None, request: _Request) -> None:
     from reviewer.cli.corpus import _open_store
-    from reviewer.cli.export import _stored_summaries
+    from reviewer.cli.llm import stored_summaries
     from reviewer.render.email import build_message, plural, render_html, render_text
     from reviewer.tasks.digest import build_digest, digest_key, new_window, now_utc
 
@@ -237,7 +237,7 @@ def _run(settings: Settings, ledger: MailLedger | None, request: _Request) -> No
         return
 
     store = _open_store()
-    summaries = _stored_summaries(settings)
+    summaries = stored_summaries(settings)
 
     def already_sent(ids: Any) -> set[str]:
         if resend or ledger is None or not request.recipients:
@@ -364,15 +364,14 @@ def _say_what_was_left_out(content: DigestContent) -> None:
 def _with_summaries(settings: Settings, content: DigestContent) -> DigestContent:
     """--summarize: summarize the selected papers without a current summary, then
     take their TL;DRs from the new summaries."""
-    from reviewer.cli.export import _stored_summaries
-    from reviewer.cli.llm import run_summaries
+    from reviewer.cli.llm import run_summaries, stored_summaries
     from reviewer.tasks.digest import tldr_for
 
     todo = [p.paper for p in content.papers if p.tldr_source != "summary" and p.paper.abstract]
     if not todo:
         return content
     report = run_summaries(todo, None, None, settings)
-    fresh = _stored_summaries(settings)
+    fresh = stored_summaries(settings)
     for item in content.papers:
         item.tldr, item.tldr_source = tldr_for(item.paper, fresh.get(item.paper.id))
     if report.stopped is not None:
@@ -397,19 +396,15 @@ def _name_themes(settings: Settings, content: DigestContent) -> None:
 
 
 def _write(path: Path, message: Any, content: DigestContent) -> None:
-    from reviewer.errors import ReviewerError
     from reviewer.render.email import render_html, render_text
 
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".eml":
-            path.write_bytes(message.as_bytes())
-        elif suffix in (".html", ".htm"):
-            path.write_text(render_html(content), encoding="utf-8")
-        else:
-            path.write_text(render_text(content), encoding="utf-8")
-    except OSError as exc:
-        raise ReviewerError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
+    if suffix == ".eml":
+        write_output(path, message.as_bytes())
+    elif suffix in (".html", ".htm"):
+        write_output(path, render_html(content))
+    else:
+        write_output(path, render_text(content))
 
 
 def register(app: typer.Typer) -> None:

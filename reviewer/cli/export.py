@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from reviewer.cli.llm import CONCURRENCY_OPT, MAX_COST_OPT
+from reviewer.cli.llm import CONCURRENCY_OPT, MAX_COST_OPT, stored_summaries
 from reviewer.cli.output import JSON_OPT, emit_json, info, reflow
 
 if TYPE_CHECKING:
     from reviewer.corpus.model import Paper
-    from reviewer.settings import Settings
-
-
-def _stored_summaries(settings: Settings) -> dict[str, dict[str, Any]]:
-    """Every stored summary, without creating the LLM database when there is none."""
-    if not settings.llm_db_path.exists():
-        return {}
-    from reviewer.llm.db import LLMDatabase
-
-    db = LLMDatabase(settings.llm_db_path)
-    try:
-        return db.get_summaries()
-    finally:
-        db.close()
 
 
 def wiki(
@@ -63,8 +49,9 @@ def wiki(
     Without --summarize no model is needed. With it, papers lacking a current summary
     are summarized first (cached; --max-cost caps the spend)."""
     from reviewer.cli.corpus import _open_store
-    from reviewer.render.wiki import current_summary, export_wiki, previous_export
+    from reviewer.render.wiki import export_wiki, previous_export
     from reviewer.settings import load_settings
+    from reviewer.tasks.summary_model import lacking_summary
 
     settings = load_settings()
     previous = previous_export(out)  # refuse an unrelated folder before any work
@@ -74,21 +61,17 @@ def wiki(
         require_model(settings)
     store = _open_store()
     papers: list[Paper] = sorted((s.paper for s in store.iter_all()), key=lambda p: p.id)
-    summaries = _stored_summaries(settings)
+    summaries = stored_summaries(settings)
 
     stopped = None
     if summarize:
-        todo = [
-            p
-            for p in papers
-            if p.abstract.strip() and current_summary(p, summaries.get(p.id)) is None
-        ]
+        todo = lacking_summary(papers, summaries)
         if todo:
             from reviewer.cli.llm import run_summaries
 
             report = run_summaries(todo, concurrency, max_cost, settings)
             stopped = report.stopped
-            summaries = _stored_summaries(settings)
+            summaries = stored_summaries(settings)
         else:
             info("Every paper with an abstract has a current summary; nothing to summarize.")
 

@@ -66,6 +66,20 @@ def _papers_for(ids: list[str] | None, query: str | None, k: int) -> list[Paper]
     return papers
 
 
+def stored_summaries(settings: Settings, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The stored summaries (of ``ids``, or all), without creating the LLM database
+    when there is none."""
+    if not settings.llm_db_path.exists():
+        return {}
+    from reviewer.llm.db import LLMDatabase
+
+    db = LLMDatabase(settings.llm_db_path)
+    try:
+        return db.get_summaries(ids)
+    finally:
+        db.close()
+
+
 def run_summaries(
     papers: list[Paper], concurrency: int | None, max_cost: float | None, settings: Settings
 ) -> SummarizeReport:

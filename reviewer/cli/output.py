@@ -8,6 +8,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -21,6 +22,17 @@ SINCE_OPT = typer.Option(
 UNTIL_OPT = typer.Option(
     None, "--until", help="Only papers published on or before this date.", show_default=False
 )
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """Write an output file whole (UTF-8 for text); a failure is one line naming the file."""
+    from reviewer.errors import ReviewerError
+    from reviewer.fileio import write_atomic
+
+    try:
+        write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        raise ReviewerError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def pick_format(as_json: bool, as_jsonl: bool = False, as_csv: bool = False) -> str:

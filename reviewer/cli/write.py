@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from reviewer.cli.llm import CONCURRENCY_OPT, MAX_COST_OPT, calls_footer
-from reviewer.cli.output import SINCE_OPT, UNTIL_OPT, info, reflow
+from reviewer.cli.llm import CONCURRENCY_OPT, MAX_COST_OPT, calls_footer, stored_summaries
+from reviewer.cli.output import SINCE_OPT, UNTIL_OPT, info, reflow, write_output
 
 if TYPE_CHECKING:
     from reviewer.corpus.model import Paper
@@ -74,28 +73,8 @@ def _write_out(path: Path | None, text: str) -> None:
     if path is None:
         sys.stdout.write(text)
         return
-    from reviewer.errors import ReviewerError
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ReviewerError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_output(path, text)
     info(f"Wrote {path}")
-
-
-def _summaries(settings: Settings, ids: list[str]) -> dict[str, Any]:
-    if not settings.llm_db_path.exists():
-        return {}
-    from reviewer.llm.db import LLMDatabase
-
-    db = LLMDatabase(settings.llm_db_path)
-    try:
-        return db.get_summaries(ids)
-    finally:
-        db.close()
 
 
 def related_work(
@@ -215,7 +194,9 @@ def related_work(
             )
         if summarize and client is not None:
             _summarize_missing(settings, [p for p, _ in chosen], concurrency, max_cost)
-        candidates = rw.make_candidates(chosen, _summaries(settings, [p.id for p, _ in chosen]))
+        candidates = rw.make_candidates(
+            chosen, stored_summaries(settings, [p.id for p, _ in chosen])
+        )
         if not theme_list:
             theme_list = _outline(store, client, topic, candidates, themes, trace)
         if outline:
@@ -347,12 +328,9 @@ def _summarize_missing(
     settings: Settings, papers: list[Paper], concurrency: int | None, max_cost: float | None
 ) -> None:
     from reviewer.cli.llm import run_summaries
-    from reviewer.tasks.summary_model import current_summary
+    from reviewer.tasks.summary_model import lacking_summary
 
-    stored = _summaries(settings, [p.id for p in papers])
-    missing = [
-        p for p in papers if p.abstract.strip() and current_summary(p, stored.get(p.id)) is None
-    ]
+    missing = lacking_summary(papers, stored_summaries(settings, [p.id for p in papers]))
     if missing:
         run_summaries(missing, concurrency, max_cost, settings)
 

@@ -56,6 +56,11 @@ class Paper(BaseModel):
     bibtex_key: str | None = None
     sources: list[Source] = Field(default_factory=list)
 
+    @property
+    def known_year(self) -> int | None:
+        """The year the source gave, else the year of first publication."""
+        return self.year or (self.published.year if self.published else None)
+
     def embedding_text(self) -> str:
         """The text a dense embedder and BM25 see: title, then abstract."""
         return f"{self.title}\n\n{self.abstract}".strip()

@@ -53,7 +53,7 @@ def _title_word(title: str) -> str:
 def base_key(paper: Any) -> str:
     if paper.bibtex_key and _BIB_KEY.match(paper.bibtex_key):
         return str(paper.bibtex_key)
-    year = str(paper.year or (paper.published.year if paper.published else ""))
+    year = str(paper.known_year or "")
     word = _title_word(paper.title)
     surname = _ascii(_surname(paper.authors[0])) if paper.authors else ""
     if surname:
@@ -114,7 +114,7 @@ def bib_entry(paper: Any, key: str) -> str:
     fields: list[tuple[str, str]] = [("title", "{" + latex_escape(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(latex_escape(a) for a in paper.authors)))
-    year = paper.year or (paper.published.year if paper.published else None)
+    year = paper.known_year
     if year:
         fields.append(("year", str(year)))
     if paper.published:

@@ -21,12 +21,9 @@ a stale one is left out and counted.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -38,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reviewer.corpus.model import Paper
 from reviewer.errors import InputError, ReviewerError
+from reviewer.fileio import write_atomic
 from reviewer.tasks.summary_model import PaperSummary, current_summary
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -268,22 +266,13 @@ def previous_export(out: Path) -> list[str] | None:
 
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` unless it already holds exactly these bytes; atomic
-    (a temporary file in the same folder, then os.replace). True when written."""
+    (``reviewer.fileio.write_atomic``). True when written."""
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data)
     return True
 
 

@@ -49,6 +49,11 @@ COLUMN_HELP = {
 _COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
+def column_help(column: str) -> str:
+    """What the model is told a column holds."""
+    return COLUMN_HELP.get(column, f"The paper's {column.replace('_', ' ')}.")
+
+
 class CellDraft(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -86,10 +91,7 @@ class RowDraft(BaseModel):
 
 
 def row_model(columns: Sequence[str]) -> type[RowDraft]:
-    fields: dict[str, Any] = {
-        c: (CellDraft, Field(description=COLUMN_HELP.get(c, f"The paper's {c.replace('_', ' ')}.")))
-        for c in columns
-    }
+    fields: dict[str, Any] = {c: (CellDraft, Field(description=column_help(c))) for c in columns}
     return create_model("Row", __base__=RowDraft, **fields)
 
 
@@ -174,7 +176,7 @@ def _base_row(paper: Any, cells: dict[str, Cell], validation: Any) -> Row:
     return Row(
         id=paper.id,
         title=paper.title,
-        year=paper.year or (paper.published.year if paper.published else None),
+        year=paper.known_year,
         url=paper_url(paper),
         cells=cells,
         validation=validation,
@@ -192,7 +194,7 @@ def compare_row(
         rendered = load_prompt("compare_paper").render(
             title=paper.title,
             abstract=paper.abstract,
-            columns=[{"name": c, "help": COLUMN_HELP.get(c, f"The paper's {c}.")} for c in asked],
+            columns=[{"name": c, "help": column_help(c)} for c in asked],
         )
         schema = row_model(asked)
         outcome = client.structured(

@@ -371,7 +371,7 @@ def papers_in_window(store: Store, window: Window) -> list[StoredPaper]:
 
 def tldr_for(paper: Paper, stored_summary: dict[str, Any] | None) -> tuple[str, TldrSource]:
     """The TL;DR of a current cached summary; else the abstract's first sentence."""
-    from reviewer.render.wiki import current_summary
+    from reviewer.tasks.summary_model import current_summary
 
     summary = current_summary(paper, stored_summary)
     if summary is not None and summary.tldr_source == "model":

@@ -123,7 +123,6 @@ DISCOURSE_WORDS = frozenset(
         "therefore",
         "hence",
         "while",
-        "whereas",
         "each",
         "respectively",
         "specifically",
@@ -164,7 +163,7 @@ _FINDING = re.compile(
     r"suggest|confirm|establish|prov|enabl|propos|introduc|present|develop|design|"
     r"adapt|fine-?tun|extend|leverag|combin|integrat|incorporat|evaluat|benchmark|"
     r"train|appl|employ|utiliz|uses|used|using|process|produc|requir|reli|rely|"
-    r"outperform|captur)\w*",
+    r"captur)\w*",
     re.IGNORECASE,
 )
 _MARKER = re.compile(r"\s*\[([^\[\]]{1,300})\]")
@@ -383,19 +382,31 @@ class ParagraphDraft(BaseModel):
         return self
 
 
-def paragraph_problems(
+def sentence_verdicts(
     paragraph: ParagraphDraft, sources: dict[str, str], context_text: str = ""
-) -> list[str]:
-    problems: list[str] = []
+) -> list[tuple[SentenceDraft, list[str]]]:
+    """Each sentence with what is wrong with it (empty when it passes every rule); a
+    sentence that passes but repeats an earlier one is refused too."""
+    verdicts: list[tuple[SentenceDraft, list[str]]] = []
     seen: set[str] = set()
-    for i, sentence in enumerate(paragraph.sentences):
+    for sentence in paragraph.sentences:
         norm = normalize_ws(sentence.text).lower()
         found = sentence_problems(sentence.text, sentence.citations, sources, context_text)
         if norm in seen and not found:
             found = ["repeats an earlier sentence"]
         seen.add(norm)
-        problems += [f"sentences[{i}] ({sentence.text[:60]!r}): {p}" for p in found]
-    return problems
+        verdicts.append((sentence, found))
+    return verdicts
+
+
+def paragraph_problems(
+    paragraph: ParagraphDraft, sources: dict[str, str], context_text: str = ""
+) -> list[str]:
+    return [
+        f"sentences[{i}] ({sentence.text[:60]!r}): {p}"
+        for i, (sentence, found) in enumerate(sentence_verdicts(paragraph, sources, context_text))
+        for p in found
+    ]
 
 
 def _key_type(keys: Sequence[str]) -> Any:

@@ -22,11 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from reviewer.corpus.model import Paper
 from reviewer.grounding import first_sentence, normalize_ws, split_sentences
-from reviewer.llm.client import LLMClient, Outcome, best_answer, strip_fences
+from reviewer.llm.client import LLMClient, Outcome, best_answer
 from reviewer.prompts import load_prompt
 from reviewer.render.bibtex import citation_keys, paper_url
 from reviewer.tasks.draft_model import (
@@ -36,7 +36,7 @@ from reviewer.tasks.draft_model import (
     paragraph_model,
     paragraph_problems,
     query_problems,
-    sentence_problems,
+    sentence_verdicts,
     theme_title_problems,
 )
 from reviewer.tasks.themes import Theme, group_into_themes, name_groups
@@ -144,8 +144,7 @@ class Candidate:
 
     @property
     def year(self) -> str:
-        paper = self.paper
-        year = paper.year or (paper.published.year if paper.published else None)
+        year = self.paper.known_year
         return str(year) if year else "n.d."
 
 
@@ -211,7 +210,9 @@ def expand_queries(client: LLMClient, topic: str, trace: Trace) -> list[str]:
         rendered, QueryVariants, context={"topic": topic}, task=TASK, subject="queries"
     )
     trace.outcomes.append(("queries", outcome))
-    answer = outcome.value or _last_parseable(outcome.contents, QueryVariants)
+    answer = outcome.value or best_answer(
+        outcome.contents, QueryVariants, lambda a: len(query_problems(a.queries, topic))
+    )
     if answer is None:
         trace.notes.append("the model's query variants were unreadable; searched the topic only")
         return []
@@ -348,13 +349,8 @@ def write_section(
     )
     kept: list[CitedSentence] = []
     dropped: list[DroppedSentence] = []
-    seen: set[str] = set()
-    for sentence in draft.sentences if draft is not None else []:
-        reasons = sentence_problems(sentence.text, sentence.citations, sources, context_text)
-        norm = normalize_ws(sentence.text).lower()
-        if not reasons and norm in seen:
-            reasons = ["repeats an earlier sentence"]
-        seen.add(norm)
+    verdicts = sentence_verdicts(draft, sources, context_text) if draft is not None else []
+    for sentence, reasons in verdicts:
         if reasons:
             dropped.append(
                 DroppedSentence(
@@ -437,15 +433,6 @@ def _members(theme: Theme, candidates: Sequence[Candidate]) -> list[Candidate]:
     return [by_id[pid] for pid in theme.paper_ids if pid in by_id]
 
 
-def _last_parseable(contents: Sequence[str], schema: type[Any]) -> Any:
-    for content in reversed(contents):
-        try:
-            return schema.model_validate_json(strip_fences(content))
-        except ValidationError:
-            continue
-    return None
-
-
 # -- the whole draft ------------------------------------------------------------------
 
 
@@ -516,7 +503,7 @@ def _reference(number: int, cand: Candidate) -> Reference:
         id=paper.id,
         title=paper.title,
         authors=list(paper.authors),
-        year=paper.year or (paper.published.year if paper.published else None),
+        year=paper.known_year,
         published=paper.published.isoformat() if paper.published else None,
         arxiv_id=paper.arxiv_id,
         doi=paper.doi,

@@ -7,7 +7,7 @@ JSON grammar otherwise ramble until the token limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -350,6 +350,13 @@ def build_summary(
         prompt=prompt,
         abstract_hash=paper.text_hash(),
     )
+
+
+def lacking_summary(papers: Iterable[Any], stored: Mapping[str, Any]) -> list[Any]:
+    """The papers with an abstract whose stored summary is missing or not current."""
+    return [
+        p for p in papers if p.abstract.strip() and current_summary(p, stored.get(p.id)) is None
+    ]
 
 
 def current_summary(paper: Any, stored: Mapping[str, Any] | None) -> PaperSummary | None:
