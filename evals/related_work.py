@@ -162,32 +162,24 @@ def make_judge(settings: Any) -> Any:
 
 
 def draft_topic(
-    store: Any, client: Any, topic: str, k: int, themes: int, words: int, expand: bool
+    rv: Any, topic: str, k: int, themes: int, words: int, expand: bool, extractive: bool
 ) -> tuple[Any, Any, list[Any]]:
+    """The draft ``reviewer related-work`` writes (the same API call), with every raw
+    answer and the papers considered."""
     from reviewer.tasks import related_work as rw
 
     trace = rw.Trace()
-    before = client.db.totals(client.run_id) if client is not None else None
-    queries = rw.expand_queries(client, topic, trace) if client is not None and expand else []
-    chosen = rw.retrieve(store, topic, queries, k)
-    candidates = rw.make_candidates(chosen, {})
-    theme_list = None
-    if client is not None and len(candidates) > 2 and themes > 1:
-        theme_list = rw.outline_with_model(client, topic, candidates, themes, trace)
-        if theme_list is None:
-            trace.notes.append("outline unusable; clustered")
-    if theme_list is None:
-        theme_list = rw.outline_by_clusters(store, candidates, themes, topic)
-    sections, dropped = rw.write_sections(client, topic, theme_list, candidates, words, trace, 2)
-    totals = None
-    if client is not None and before is not None:  # this topic's calls only
-        after = client.db.totals(client.run_id)
-        totals = {k: (v - before[k] if k != "priced" else v) for k, v in after.items()}
-    draft = rw.assemble(
-        topic, "model" if client else "extractive", queries, candidates, sections, dropped,
-        trace.notes, client.model if client else None, totals,
-    )  # fmt: skip
-    return draft, trace, candidates
+    draft = rv.related_work(
+        topic,
+        k=k,
+        themes=themes,
+        words=words,
+        expand=expand,
+        extractive=extractive,
+        concurrency=2,
+        trace=trace,
+    )
+    return draft, trace, trace.candidates
 
 
 def main() -> None:
@@ -205,17 +197,18 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from reviewer.llm.client import LLMClient
-    from reviewer.llm.db import LLMDatabase
-    from reviewer.settings import load_settings
+    from reviewer.api import Reviewer
     from reviewer.tasks.judge import SupportScores, alce_scores
 
     store = open_store("seeds")
     if store.count() == 0:
         ingest_files(store, SEEDS)
-    settings = load_settings()
-    settings.home = CACHE / "related-work-home"
-    client = None if args.extractive else LLMClient(settings, LLMDatabase(settings.llm_db_path))
+    # The store above, and the call log and cache of this eval's own home.
+    rv = Reviewer(home=CACHE / "seeds")
+    settings = rv.settings
+    model = None if args.extractive else settings.model
+    if model is None and not args.extractive:
+        sys.exit("error: set REVIEWER_MODEL (or pass --extractive)")
     judge = make_judge(settings)
     qrels = json.loads(args.qrels.read_text(encoding="utf-8"))["queries"]
     if args.topics:
@@ -231,7 +224,7 @@ def main() -> None:
         grades, _ = resolve_judgements(store, q["judgements"])
         grade2 = {pid for pid, g in grades.items() if g == 2}
         draft, trace, candidates = draft_topic(
-            store, client, q["query"], args.k, args.themes, args.words, not args.no_expand
+            rv, q["query"], args.k, args.themes, args.words, not args.no_expand, args.extractive
         )
         sources = {c.key: c.source for c in candidates}
         if args.save is not None:
@@ -275,7 +268,7 @@ def main() -> None:
 
     f, r = final_total, raw_total
     report: dict[str, Any] = {
-        "model": client.model if client else "extractive (no model)",
+        "model": model or "extractive (no model)",
         "judge": judge.name if judge else None,
         "topics": len(per_topic),
         "k": args.k,

@@ -21,6 +21,13 @@ class ReviewerError(Exception):
         return self.message
 
 
+class UsageError(ReviewerError):
+    """A call the program cannot act on as given: an unknown choice, a bad date, a
+    missing argument. The same exit code as the command line's own usage errors."""
+
+    exit_code = 2
+
+
 class InputError(ReviewerError):
     """A file that cannot be read as papers: names the file, where, and what is wrong."""
 

@@ -21,3 +21,13 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """Write an output file whole (UTF-8 for text); a failure is one line naming the file."""
+    from reviewer.errors import ReviewerError
+
+    try:
+        write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        raise ReviewerError(f"cannot write {path}: {exc.strerror or exc}") from None

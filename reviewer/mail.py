@@ -38,7 +38,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from typing import Any
 
-from reviewer.errors import ConfigError, NetworkError, ReviewerError
+from reviewer.errors import ConfigError, NetworkError, ReviewerError, UsageError
 from reviewer.locks import exclusive_lock
 from reviewer.settings import Settings
 
@@ -94,7 +94,7 @@ def check_address(address: str, what: str) -> str:
     bare = parsed[0][1] if len(parsed) == 1 else ""
     local, _, domain = bare.rpartition("@")
     if not local or not domain or any(c.isspace() for c in bare) or "," in address:
-        raise ReviewerError(
+        raise UsageError(
             f"{what}: {address!r} is not an email address",
             hint="Give one address per value, e.g. --to lab@example.org other@example.org.",
         )

@@ -205,14 +205,16 @@ def check_config_file(path: Path) -> None:
         )
 
 
-def load_settings() -> Settings:
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment and the config file; ``overrides`` (field names
+    of Settings, e.g. ``home=``, ``model=``) win over both."""
     # Chroma reads these at import; make sure nothing phones home.
     os.environ["ANONYMIZED_TELEMETRY"] = "False"
     os.environ.setdefault("CHROMA_TELEMETRY_ENABLED", "False")
     path = config_path()
     check_config_file(path)
     try:
-        return Settings()
+        return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first.get("loc", ())) or "settings"

@@ -174,4 +174,4 @@ def test_extractive_compare_csv_has_one_row_per_paper_with_grounded_cells(
             if value != "not reported":
                 assert quote_in(evidence, abstract)
     unknown = run_cli("compare", "x", "--extractive", "--columns", "task,backbone")
-    assert unknown.returncode == 1 and "backbone" in unknown.stderr
+    assert unknown.returncode == 2 and "backbone" in unknown.stderr

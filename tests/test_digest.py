@@ -289,10 +289,10 @@ def test_model_theme_names_replace_the_clusters_names(seeded_home: Path) -> None
     ("args", "env", "code", "fragment"),
     [
         (["--week", "2025-W36", "--to", LAB], {}, 3, "REVIEWER_SMTP_HOST"),
-        (["--week", "2025-W36"], {"REVIEWER_SMTP_HOST": "x"}, 1, "no recipients"),
-        (["--week", "2025-W36", "--new", "--dry-run"], {}, 1, "choose one window"),
-        (["--since", "2025-13-01", "--dry-run"], {}, 1, "'2025-13-01' is not a date"),
-        (["--week", "2025-W36", "--to", "lab.example.org"], {}, 1, "not an email address"),
+        (["--week", "2025-W36"], {"REVIEWER_SMTP_HOST": "x"}, 2, "no recipients"),
+        (["--week", "2025-W36", "--new", "--dry-run"], {}, 2, "choose one window"),
+        (["--since", "2025-13-01", "--dry-run"], {}, 2, "'2025-13-01' is not a date"),
+        (["--week", "2025-W36", "--to", "lab.example.org"], {}, 2, "not an email address"),
     ],
 )
 def test_bad_input_is_one_line_and_touches_nothing(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-from reviewer.cli.llm import CONCURRENCY_OPT, MAX_COST_OPT, stored_summaries
-from reviewer.cli.output import JSON_OPT, emit_json, info, reflow
-
-if TYPE_CHECKING:
-    from reviewer.corpus.model import Paper
+from reviewer.cli.output import (
+    CONCURRENCY_OPT,
+    JSON_OPT,
+    MAX_COST_OPT,
+    emit_json,
+    open_reviewer,
+    reflow,
+)
 
 
 def wiki(
@@ -48,44 +50,12 @@ def wiki(
 
     Without --summarize no model is needed. With it, papers lacking a current summary
     are summarized first (cached; --max-cost caps the spend)."""
-    from reviewer.cli.corpus import _open_store
-    from reviewer.render.wiki import export_wiki, previous_export
-    from reviewer.settings import load_settings
-    from reviewer.tasks.summary_model import lacking_summary
-
-    settings = load_settings()
-    previous = previous_export(out)  # refuse an unrelated folder before any work
-    if summarize:
-        from reviewer.llm.client import require_model
-
-        require_model(settings)
-    store = _open_store()
-    papers: list[Paper] = sorted((s.paper for s in store.iter_all()), key=lambda p: p.id)
-    summaries = stored_summaries(settings)
-
-    stopped = None
-    if summarize:
-        todo = lacking_summary(papers, summaries)
-        if todo:
-            from reviewer.cli.llm import run_summaries
-
-            report = run_summaries(todo, concurrency, max_cost, settings)
-            stopped = report.stopped
-            summaries = stored_summaries(settings)
-        else:
-            info("Every paper with an abstract has a current summary; nothing to summarize.")
-
-    counts = export_wiki(out, papers, summaries, previous)
-    stale = f", {counts.stale_summaries} stale left out" if counts.stale_summaries else ""
-    info(
-        f"{counts.papers} papers: {counts.written} written, {counts.unchanged} unchanged, "
-        f"{counts.removed} removed; {counts.with_summary} with a summary{stale}. "
-        f"Index: {out / 'index.json'}"
+    report = open_reviewer().export_wiki(
+        out, summarize=summarize, concurrency=concurrency, max_cost=max_cost
     )
     if as_json:
-        emit_json({**counts.to_json(), "out": str(out)})
-    if stopped is not None:
-        raise stopped
+        emit_json(report.model_dump(mode="json"))
+    report.raise_if_stopped()
 
 
 def register(app: typer.Typer) -> None:

@@ -2,145 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
-from reviewer.cli.output import JSON_OPT, emit_json, emit_rows, info, reflow
-
-if TYPE_CHECKING:
-    from reviewer.corpus.model import Paper
-    from reviewer.settings import Settings
-    from reviewer.tasks.summarize import SummarizeReport
-
-CONCURRENCY_OPT = typer.Option(
-    None,
-    "--concurrency",
-    "-j",
-    min=1,
-    max=64,
-    help="Model calls in flight at once (default REVIEWER_CONCURRENCY, 4).",
-    show_default=False,
+from reviewer.cli.output import (
+    CONCURRENCY_OPT,
+    JSON_OPT,
+    MAX_COST_OPT,
+    emit_json,
+    emit_rows,
+    info,
+    open_reviewer,
+    reflow,
 )
-MAX_COST_OPT = typer.Option(
-    None,
-    "--max-cost",
-    min=0.0,
-    help="Stop before a model call could take this run's cost past USD.",
-    show_default=False,
-)
-
-
-def _papers_for(ids: list[str] | None, query: str | None, k: int) -> list[Paper]:
-    from reviewer.cli.corpus import _open_store
-    from reviewer.errors import NotFoundError, ReviewerError
-
-    store = _open_store()
-    papers: list[Paper] = []
-    if ids:
-        missing = []
-        for ref in ids:
-            stored = store.resolve(ref)
-            if stored is None:
-                missing.append(ref)
-            elif stored.paper.id not in {p.id for p in papers}:
-                papers.append(stored.paper)
-        if missing:
-            raise NotFoundError(
-                f"not in the store: {', '.join(missing)}",
-                hint="`reviewer search` or `reviewer list` shows the ids.",
-            )
-    if query:
-        from reviewer.index.search import search
-
-        for hit in search(store, query, k=k):
-            if hit.paper.id not in {p.id for p in papers}:
-                papers.append(hit.paper)
-    if not ids and not query:
-        raise ReviewerError(
-            "say which papers: --ids ID... or --query TEXT [-k N]",
-            hint="`reviewer export wiki --summarize` summarizes every paper.",
-        )
-    return papers
-
-
-def stored_summaries(settings: Settings, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
-    """The stored summaries (of ``ids``, or all), without creating the LLM database
-    when there is none."""
-    if not settings.llm_db_path.exists():
-        return {}
-    from reviewer.llm.db import LLMDatabase
-
-    db = LLMDatabase(settings.llm_db_path)
-    try:
-        return db.get_summaries(ids)
-    finally:
-        db.close()
-
-
-def run_summaries(
-    papers: list[Paper], concurrency: int | None, max_cost: float | None, settings: Settings
-) -> SummarizeReport:
-    """Summarize with a progress bar and a cost footer on stderr; shared by export."""
-    from reviewer.cli.corpus import _progress_bar
-    from reviewer.llm.client import LLMClient
-    from reviewer.llm.cost import Budget
-    from reviewer.llm.db import LLMDatabase
-    from reviewer.tasks.summarize import summarize_papers
-
-    db = LLMDatabase(settings.llm_db_path)
-    client = LLMClient(settings, db, Budget(max_cost))
-    workers = concurrency or settings.concurrency
-    info(f"Summarizing {len(papers)} papers with {client.model} ({workers} at a time)…")
-    bar, advance = _progress_bar(len(papers), "summarizing")
-
-    def on_done(paper: Any, summary: Any, why: str | None) -> None:
-        if advance:
-            advance(1)
-        if summary is not None and summary.dropped:
-            _report_dropped(bar, paper.id, summary.dropped)
-        if why:
-            _say(bar, f"failed: {paper.id}: {why}")
-
-    report = None
-    try:
-        report = summarize_papers(client, papers, workers, on_done)
-    finally:
-        if bar is not None:
-            bar.stop()
-        # The footer is printed even when the run stops on an error: what was spent
-        # is spent, and finished summaries are stored.
-        done = (
-            f"{len(report.summaries)} summarized, {len(report.failed)} failed; " if report else ""
-        )
-        info(done + calls_footer(db.totals(client.run_id)))
-        db.close()
-    return report
-
-
-def calls_footer(totals: dict[str, Any]) -> str:
-    """Model calls, rejections, cache hits, tokens and cost of one run, on one line."""
-    cost = f"${totals['cost_usd']:.4f}" if totals["priced"] else "cost unknown (no price for model)"
-    return (
-        f"{totals['model_calls']} model calls ({totals['rejected']} answers rejected "
-        f"by the validators, {totals['errors']} transport errors), {totals['cache_hits']} "
-        f"cache hits; {totals['input_tokens']}+{totals['output_tokens']} tokens; {cost}"
-    )
-
-
-def _say(bar: Any, line: str) -> None:
-    if bar is not None:
-        bar.console.print(line, markup=False, highlight=False)
-    else:
-        info(line)
-
-
-def _report_dropped(bar: Any, paper_id: str, dropped: list[Any]) -> None:
-    _say(bar, f"dropped from {paper_id} (failed validation after the re-asks):")
-    for item in dropped:
-        _say(bar, f"  - {item.field}: {item.reason}: {item.value[:100]!r}")
 
 
 def summarize(
@@ -164,25 +40,20 @@ def summarize(
     Every quote must occur verbatim in the abstract and every number in it; answers that
     fail are sent back to the model, and what still fails is dropped and listed on stderr.
     Summaries are cached: repeating a run makes no model call. Needs REVIEWER_MODEL."""
-    from reviewer.llm.client import require_model
-    from reviewer.settings import load_settings
-
-    settings = load_settings()
-    require_model(settings)
-    papers = _papers_for(list(ids or []), query, k)
-    report = run_summaries(papers, concurrency, max_cost, settings)
-    data = [s.model_dump(mode="json") for s in report.summaries]
+    result = open_reviewer().summarize(
+        list(ids or []), query=query, k=k, concurrency=concurrency, max_cost=max_cost
+    )
+    data = [s.model_dump(mode="json") for s in result.summaries]
     if as_json:
         emit_json(data)
     else:
         _print_summaries(data)
-    if report.stopped is not None:
-        raise report.stopped
-    if report.failed and not report.summaries:
+    result.raise_if_stopped()
+    if result.failed and not result.summaries:
         from reviewer.errors import LLMError
 
         raise LLMError(
-            f"no paper could be summarized ({len(report.failed)} failed)",
+            f"no paper could be summarized ({len(result.failed)} failed)",
             hint="`reviewer logs` shows every answer and why it was rejected.",
         )
 
@@ -232,29 +103,28 @@ def logs(
 ) -> None:
     """Show the model call log: every attempt with prompt id/version/hash, model, tokens,
     cost, latency, cache hit, attempt, re-ask and error."""
-    from reviewer.llm.db import LLMDatabase
-    from reviewer.settings import load_settings
-
-    settings = load_settings()
-    if not settings.llm_db_path.exists():
-        if as_json:
-            emit_json({"totals": None, "calls": []} if totals else [])
-        else:
-            info("No model calls yet.")
-        return
-    db = LLMDatabase(settings.llm_db_path)
+    rv = open_reviewer()
     if totals:
-        data = db.totals(run)
-        emit_json(data) if as_json else info(
-            f"{data['model_calls']} model calls, {data['cache_hits']} cache hits, "
-            f"{data['rejected']} rejected answers, {data['errors']} errors, "
-            f"{data['input_tokens']}+{data['output_tokens']} tokens, ${data['cost_usd']:.4f}"
-            + ("" if data["priced"] else " (some calls had no price)")
-        )
+        data = rv.call_totals(run)
+        if as_json:
+            emit_json(data if data is not None else {"totals": None, "calls": []})
+        elif data is None:
+            info("No model calls yet.")
+        else:
+            info(
+                f"{data['model_calls']} model calls, {data['cache_hits']} cache hits, "
+                f"{data['rejected']} rejected answers, {data['errors']} errors, "
+                f"{data['input_tokens']}+{data['output_tokens']} tokens, "
+                f"${data['cost_usd']:.4f}"
+                + ("" if data["priced"] else " (some calls had no price)")
+            )
         return
-    rows = db.calls(limit or None, run_id=run, task=task)
+    rows = rv.calls(limit=limit or None, run=run, task=task)
     if as_json:
         emit_json(rows)
+        return
+    if not rows and not rv.settings.llm_db_path.exists():
+        info("No model calls yet.")
         return
     for row in rows:
         row["prompt"] = f"{row['prompt_id']}@{row['prompt_version']}"
@@ -288,76 +158,11 @@ def logs(
     )
 
 
-KEY_VARIABLES = (
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "MISTRAL_API_KEY",
-    "GROQ_API_KEY",
-    "TOGETHERAI_API_KEY",
-    "OPENROUTER_API_KEY",
-    "AZURE_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OLLAMA_API_BASE",
-)
-
-
-def mask(value: str) -> str:
-    if len(value) <= 8:
-        return "***"
-    return f"{value[:3]}…{value[-4:]}"
-
-
 def config_show(as_json: bool = JSON_OPT) -> None:
     """Show the settings in use: model, server, keys (masked), what is missing, paths, and
     the mail settings of the digest (the SMTP password only as set or not)."""
-    from reviewer.mail import mail_settings_report
-    from reviewer.prompts import prompts_dir
-    from reviewer.settings import load_settings
-
-    settings = load_settings()
-    missing: list[str] = []
-    needed: list[str] = []
-    if not settings.model:
-        missing.append("REVIEWER_MODEL (writing commands need a model)")
-    elif settings.api_base is None:
-        from reviewer.llm.litellm_import import litellm
-
-        needed = list(litellm.validate_environment(settings.model).get("missing_keys", []))
-        missing += [k for k in needed if "KEY" in k or "TOKEN" in k]
-    keys = {k: mask(v) for k in KEY_VARIABLES if (v := os.environ.get(k))}
-    if settings.api_key is not None:
-        keys["REVIEWER_API_KEY"] = mask(settings.api_key.get_secret_value())
-    llm_settings = {
-        "timeout_s": settings.llm_timeout,
-        "transport_retries": settings.llm_retries,
-        "reasks": settings.llm_reasks,
-        "max_tokens": settings.max_tokens,
-        "temperature": settings.temperature,
-        "concurrency": settings.concurrency,
-        "input_cost_per_mtok": settings.input_cost_per_mtok,
-        "output_cost_per_mtok": settings.output_cost_per_mtok,
-    }
-    data: dict[str, Any] = {
-        "model": settings.model,
-        "api_base": settings.api_base,
-        "keys": keys,
-        "key_sent": (
-            "REVIEWER_API_KEY"
-            if settings.api_base and settings.api_key
-            else "none (custom server)"
-            if settings.api_base
-            else "the provider's variable"
-        ),
-        "missing": missing,
-        "llm": llm_settings,
-        "home": str(settings.home),
-        "store": settings.chroma_url or str(settings.chroma_path),
-        "embedder": settings.embedder,
-        "call_log": str(settings.llm_db_path),
-        "prompts": str(prompts_dir()),
-        "mail": mail_settings_report(settings),
-    }
+    data = open_reviewer().config_report()
+    keys, llm_settings, missing = data["keys"], data["llm"], data["missing"]
     if as_json:
         emit_json(data)
         return

@@ -8,10 +8,11 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import typer
+
+from reviewer.fileio import write_output as write_output
 
 JSON_OPT = typer.Option(False, "--json", help="Print JSON on stdout.")
 JSONL_OPT = typer.Option(False, "--jsonl", help="Print one JSON object per line.")
@@ -24,15 +25,11 @@ UNTIL_OPT = typer.Option(
 )
 
 
-def write_output(path: Path, data: str | bytes) -> None:
-    """Write an output file whole (UTF-8 for text); a failure is one line naming the file."""
-    from reviewer.errors import ReviewerError
-    from reviewer.fileio import write_atomic
-
-    try:
-        write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
-    except OSError as exc:
-        raise ReviewerError(f"cannot write {path}: {exc.strerror or exc}") from None
+def choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    """``value`` if it is one of ``choices``, else a usage error naming ``option``."""
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
+    return value
 
 
 def pick_format(as_json: bool, as_jsonl: bool = False, as_csv: bool = False) -> str:
@@ -97,3 +94,75 @@ def reflow(doc: str | None) -> str:
 
     text = inspect.cleandoc(doc or "")
     return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))
+
+
+CONCURRENCY_OPT = typer.Option(
+    None,
+    "--concurrency",
+    "-j",
+    min=1,
+    max=64,
+    help="Model calls in flight at once (default REVIEWER_CONCURRENCY, 4).",
+    show_default=False,
+)
+MAX_COST_OPT = typer.Option(
+    None,
+    "--max-cost",
+    min=0.0,
+    help="Stop before a model call could take this run's cost past USD.",
+    show_default=False,
+)
+EXTRACTIVE_OPT = typer.Option(
+    False,
+    "--extractive",
+    help="Without a model: quote sentences from the abstracts instead of writing "
+    "(clearly labelled; every sentence cited).",
+)
+
+
+class ConsoleReporter:
+    """The library's notes as lines on stderr, and its counted work as a progress bar
+    when stderr is a terminal (notes then print above the bar)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def note(self, message: str) -> None:
+        if self._bar is not None:
+            self._bar.console.print(message, markup=False, highlight=False)
+        else:
+            info(message)
+
+    def start(self, total: int, label: str) -> None:
+        if total <= 0 or not sys.stderr.isatty() or self._bar is not None:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._bar.add_task(label, total=total)
+        self._bar.start()
+
+    def advance(self, done: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, done)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def open_reviewer() -> Any:
+    """The API object every command calls, reporting to this terminal."""
+    from reviewer.api import Reviewer
+
+    return Reviewer(reporter=ConsoleReporter())

@@ -226,3 +226,25 @@ class LLMDatabase:
                         f"SELECT paper_id, json FROM summaries WHERE paper_id IN ({marks})", chunk
                     ).fetchall()
         return {r[0]: json.loads(r[1]) for r in rows}
+
+
+def stored_summaries(path: Path, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The stored summaries (of ``ids``, or all) in the database at ``path``, without
+    creating the database when there is none."""
+    if not path.exists():
+        return {}
+    db = LLMDatabase(path)
+    try:
+        return db.get_summaries(ids)
+    finally:
+        db.close()
+
+
+def calls_line(totals: dict[str, Any]) -> str:
+    """Model calls, rejections, cache hits, tokens and cost of one run, on one line."""
+    cost = f"${totals['cost_usd']:.4f}" if totals["priced"] else "cost unknown (no price for model)"
+    return (
+        f"{totals['model_calls']} model calls ({totals['rejected']} answers rejected "
+        f"by the validators, {totals['errors']} transport errors), {totals['cache_hits']} "
+        f"cache hits; {totals['input_tokens']}+{totals['output_tokens']} tokens; {cost}"
+    )

@@ -11,6 +11,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.render.bibtex import bib_file, latex_escape
+from reviewer.results import Outline
 from reviewer.tasks.related_work import RelatedWorkDraft
 from reviewer.tasks.themes import Theme
 
@@ -135,6 +136,18 @@ def outline_markdown(topic: str, themes: Sequence[Theme], titles: dict[str, str]
     for theme in themes:
         lines.append(f"## {theme.title}")
         lines += [f"- {pid}  {titles.get(pid, '')}".rstrip() for pid in theme.paper_ids]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def outline_text(outline: Outline, fmt: str) -> str:
+    """``reviewer related-work --outline``: JSON, or Markdown to edit and pass back."""
+    if fmt == "json":
+        return json.dumps(outline.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    lines = [f"# Outline: {outline.topic}", "", OUTLINE_HELP, ""]
+    for theme in outline.themes:
+        lines.append(f"## {theme['title']}")
+        lines += [f"- {pid}  {outline.titles.get(pid, '')}".rstrip() for pid in theme["paper_ids"]]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

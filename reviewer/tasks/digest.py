@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from reviewer.corpus.model import Paper
-from reviewer.errors import ReviewerError
+from reviewer.errors import UsageError
 from reviewer.grounding import first_sentence
 from reviewer.index.store import Store, StoredPaper
 
@@ -97,7 +97,7 @@ def parse_date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ReviewerError(f"{option}: {value!r} is not a date like 2025-09-01") from None
+        raise UsageError(f"{option}: {value!r} is not a date like 2025-09-01") from None
 
 
 def parse_week(value: str, today: date) -> tuple[date, date]:
@@ -109,12 +109,12 @@ def parse_week(value: str, today: date) -> tuple[date, date]:
         return monday, monday + timedelta(days=6)
     match = _WEEK.match(value.strip())
     if not match:
-        raise ReviewerError(f"--week: {value!r} is not an ISO week like 2025-W36 (or last, this)")
+        raise UsageError(f"--week: {value!r} is not an ISO week like 2025-W36 (or last, this)")
     year, week = int(match.group(1)), int(match.group(2))
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise ReviewerError(f"--week: {year} has no week {week}") from None
+        raise UsageError(f"--week: {year} has no week {week}") from None
     return monday, monday + timedelta(days=6)
 
 
@@ -129,12 +129,12 @@ def date_window(
         if on
     ] + (["--new"] if new else [])
     if len(chosen) > 1:
-        raise ReviewerError(
+        raise UsageError(
             f"choose one window: {' or '.join(chosen)}",
             hint="--since DATE --until DATE, --week 2025-W36, or --new.",
         )
     if not chosen:
-        raise ReviewerError(
+        raise UsageError(
             "say which papers: --since DATE [--until DATE], --week 2025-W36 (or last), or --new",
             hint="--new takes the papers added since the last digest to the same recipients.",
         )
@@ -144,13 +144,11 @@ def date_window(
         start, end = parse_week(week, today)
         return Window(since=start, until=end)
     if until and not since:
-        raise ReviewerError(
-            "--until needs --since", hint="e.g. --since 2025-09-01 --until 2025-09-07"
-        )
+        raise UsageError("--until needs --since", hint="e.g. --since 2025-09-01 --until 2025-09-07")
     start = parse_date(since or "", "--since")
     end = parse_date(until, "--until") if until else today
     if end < start:
-        raise ReviewerError(f"--since {start} is after --until {end}")
+        raise UsageError(f"--since {start} is after --until {end}")
     return Window(since=start, until=end)
 
 
@@ -192,7 +190,7 @@ class TopicMatch:
 
 def check_min_score(min_score: float) -> None:
     if not 0 < min_score <= 1:
-        raise ReviewerError(
+        raise UsageError(
             f"--min-score {min_score:g} is outside (0, 1]: relevance is the mean of a cosine "
             "similarity and a share of the topic's terms"
         )
@@ -215,7 +213,7 @@ def topic_scores(store: Store, topic: str, ids: Sequence[str]) -> list[tuple[flo
         return []
     terms = list(dict.fromkeys(tokenize(topic)))
     if not terms:
-        raise ReviewerError(
+        raise UsageError(
             f"--topic {topic!r} has no searchable word", hint="Use content words, e.g. 'SAM'."
         )
     vectors = store.vectors(ids)

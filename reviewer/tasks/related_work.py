@@ -154,6 +154,7 @@ class Trace:
 
     outcomes: list[tuple[str, Outcome[Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def retrieve(

@@ -1,0 +1,973 @@
+"""The library's face: one object that opens a store and does everything the CLI, the
+MCP server and the evals do.
+
+    from reviewer import Reviewer
+
+    rv = Reviewer(home="~/papers")                    # or Reviewer() for the settings
+    rv.ingest(["refs.bib", "feeds/"])                 # -> IngestReport
+    hits = rv.search("SAM adaptation", k=5)           # -> list[SearchHit]
+    draft = rv.related_work("SAM adaptation", extractive=True)   # -> RelatedWorkDraft
+
+Every method is typed and returns a Pydantic model (the very model the CLI's ``--json``
+prints). Failures are ``reviewer.errors.ReviewerError`` subclasses with a message and a
+hint. Nothing here prints: what a person would want to read goes to the ``Reporter``
+(``reviewer.progress``; by default the ``reviewer`` logger). Heavy libraries (chromadb,
+onnxruntime, litellm) are imported on first use, not with this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from reviewer.errors import ConfigError, NotFoundError, ReviewerError, UsageError
+from reviewer.progress import LogReporter, Reporter
+from reviewer.results import (
+    ExportReport,
+    FailedPaper,
+    FileRead,
+    IngestReport,
+    Outline,
+    PaperRecord,
+    RemovalReport,
+    RemovedPaper,
+    SearchHit,
+    StoreSize,
+    StoreStats,
+    SummarizeResult,
+)
+
+if TYPE_CHECKING:
+    from reviewer.corpus.model import Paper
+    from reviewer.index.search import Filters
+    from reviewer.index.store import Store
+    from reviewer.llm.client import LLMClient
+    from reviewer.llm.db import LLMDatabase
+    from reviewer.results import DigestRun
+    from reviewer.settings import Settings
+    from reviewer.tasks.compare import CompareTable
+    from reviewer.tasks.related_work import Candidate, RelatedWorkDraft, Trace
+    from reviewer.tasks.themes import Theme
+
+SearchMode = Literal["hybrid", "dense", "lexical"]
+SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+SORT_ORDERS: tuple[str, ...] = ("date", "title", "added")
+DRAFT_FORMATS: tuple[str, ...] = ("markdown", "latex", "json")
+TABLE_FORMATS: tuple[str, ...] = ("markdown", "csv", "json")
+DEFAULT_COLUMNS = "task,modality,datasets,metrics,results,code"
+# Input files a folder is searched for (hidden files and folders are skipped).
+INPUT_SUFFIXES = frozenset({".txt", ".md", ".xml", ".atom", ".rss", ".bib", ".json", ".jsonl"})
+DEMO_TOPIC = "adapting the Segment Anything Model to medical image segmentation"
+
+DateLike = date | str | None
+
+
+def demo_corpus() -> Path:
+    """The folder of the bundled demo corpus (423 medical-imaging papers)."""
+    from importlib.resources import files
+
+    return Path(str(files("reviewer") / "demo"))
+
+
+def parse_date(value: DateLike, name: str) -> date | None:
+    """A date, or an ISO ``YYYY-MM-DD`` string; anything else is a UsageError naming
+    ``name``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{name}: {value!r} is not a date like 2025-09-01") from None
+
+
+def check_choice(value: str, choices: Sequence[str], name: str) -> str:
+    if value not in choices:
+        raise UsageError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files named, and the input files inside folders named (hidden ones skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in INPUT_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            files.append(path)
+    return files
+
+
+class Reviewer:
+    """A store of papers and the model settings to write from it.
+
+    ``Reviewer()`` takes its settings from the environment and the config file, as the
+    CLI does; keyword arguments override single settings (``home=``, ``chroma_url=``,
+    ``model=``, ``api_base=``, any field of ``reviewer.settings.Settings``), or pass a
+    whole ``settings=``. ``reporter`` receives progress and notes (default: logging).
+    The store opens on first use; ``close()`` (or ``with Reviewer() as rv:``) releases it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        reporter: Reporter | None = None,
+        **overrides: Any,
+    ) -> None:
+        from reviewer.settings import load_settings
+
+        if settings is None:
+            settings = load_settings(**overrides)
+        elif overrides:
+            settings = settings.model_copy(update=overrides)
+        self.settings = settings
+        self.reporter: Reporter = reporter or LogReporter()
+        self._store: Store | None = None
+
+    def __enter__(self) -> Reviewer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._store = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from reviewer.index.store import Store
+
+            self._store = Store.open(self.settings)
+        return self._store
+
+    # -- the corpus --------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Sequence[str | Path] = (),
+        *,
+        fmt: str = "auto",
+        skip_bad: bool = False,
+        arxiv: str | None = None,
+        max_results: int = 100,
+        demo: bool = False,
+    ) -> IngestReport:
+        """Read files and folders (and an arXiv API query) into the store, merging
+        duplicates. Every file is read and checked before anything is written: a bad
+        file raises ``InputError`` with the store unchanged, unless ``skip_bad``."""
+        from reviewer.corpus.readers import FORMATS, read_file
+        from reviewer.errors import InputError
+
+        check_choice(fmt, FORMATS, "--format")
+        named = [Path(p) for p in paths] + ([demo_corpus()] if demo else [])
+        files = expand_paths(named)
+        if not files and not arxiv:
+            raise UsageError(
+                "nothing to ingest", hint="Name files or folders, --demo, or --arxiv QUERY."
+            )
+        entries: list[Paper] = []
+        read: list[FileRead] = []
+        bad: list[InputError] = []
+        for file in files:
+            try:
+                used, papers = read_file(file, fmt)
+            except InputError as exc:
+                bad.append(exc)
+                continue
+            entries.extend(papers)
+            read.append(FileRead(path=str(file), format=used, entries=len(papers)))
+        if bad and not skip_bad:
+            for problem in bad[:-1]:
+                self.reporter.note(f"error: {problem.message}")
+            last = bad[-1]
+            raise InputError(
+                last.path,
+                last.problem,
+                last.where,
+                hint=(f"{last.hint} " if last.hint else "")
+                + (f"{len(bad)} bad files; n" if len(bad) > 1 else "N")
+                + "othing was written. Fix the file, or pass --skip-bad to ingest the rest.",
+            )
+        for problem in bad:
+            self.reporter.note(f"skipped: {problem.message}")
+        if arxiv:
+            from reviewer.corpus import arxiv_api
+
+            self.reporter.note(
+                f"Fetching up to {max_results} papers from the arXiv API (one request per 3 s)…"
+            )
+            fetched = arxiv_api.fetch(arxiv, max_results)
+            entries.extend(fetched)
+            read.append(FileRead(path=f"arxiv:{arxiv}", format="arxiv-api", entries=len(fetched)))
+
+        store = self.store
+        started = False
+
+        def on_plan(total: int) -> None:
+            nonlocal started
+            if total:
+                self.reporter.note(f"Embedding {total} papers…")
+                self.reporter.start(total, "embedding")
+                started = True
+
+        try:
+            result = store.ingest(
+                entries, on_plan=on_plan, on_embedded=lambda n: self.reporter.advance(n)
+            )
+        finally:
+            if started:
+                self.reporter.finish()
+        return IngestReport(
+            files=read,
+            bad=[e.message for e in bad],
+            **result.to_json(),
+            store=StoreSize(papers=store.count()),
+        )
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        mode: str = "hybrid",
+        since: DateLike = None,
+        until: DateLike = None,
+        has_code: bool = False,
+    ) -> list[SearchHit]:
+        """Hybrid search (dense MiniLM and BM25 fused by reciprocal rank), or one half."""
+        from reviewer.index.search import search
+
+        check_choice(mode, SEARCH_MODES, "--mode")
+        if k < 1:
+            raise UsageError(f"-k: {k} is not a positive number of results")
+        filters = self._filters(since, until, has_code)
+        store = self.store
+        if store.count() == 0:
+            self.reporter.note(
+                "The store is empty: ingest papers first (reviewer ingest FILE..., "
+                "or reviewer ingest --demo)."
+            )
+        hits = search(store, query, k=k, mode=mode, filters=filters)  # type: ignore[arg-type]
+        return [SearchHit(rank=i, **h.to_json()) for i, h in enumerate(hits, start=1)]
+
+    def list_papers(self, *, sort: str = "date", limit: int = 0) -> list[PaperRecord]:
+        """Every paper (or the first ``limit``), newest first, by title, or last added."""
+        check_choice(sort, SORT_ORDERS, "--sort")
+        keys: dict[str, Any] = {
+            "date": lambda s: (s.paper.published or date.min, s.paper.id),
+            "title": lambda s: s.paper.title.casefold(),
+            "added": lambda s: (s.added_at, s.paper.id),
+        }
+        stored = sorted(self.store.iter_all(), key=keys[sort], reverse=sort != "title")
+        if limit:
+            stored = stored[:limit]
+        return [PaperRecord(**s.paper.model_dump(), added_at=s.added_at) for s in stored]
+
+    def show(self, ref: str) -> PaperRecord:
+        """One paper by canonical id, bare arXiv id, DOI or exact title."""
+        stored = self.store.resolve(ref)
+        if stored is None:
+            raise NotFoundError(
+                f"no paper {ref!r} in the store",
+                hint="Find ids with `reviewer search` or `reviewer list`.",
+            )
+        return PaperRecord(**stored.paper.model_dump(), added_at=stored.added_at)
+
+    def stats(self) -> StoreStats:
+        """Counts of what the store holds."""
+        store = self.store
+        papers = [s.paper for s in store.iter_all()]
+        dates = sorted(p.published for p in papers if p.published)
+        formats = Counter(
+            s.format for p in papers for s in {x.format: x for x in p.sources}.values()
+        )
+        return StoreStats(
+            papers=len(papers),
+            with_abstract=sum(1 for p in papers if p.abstract),
+            truncated_abstracts=sum(1 for p in papers if p.abstract_truncated),
+            with_arxiv_id=sum(1 for p in papers if p.arxiv_id),
+            with_code=sum(1 for p in papers if p.code_urls),
+            multi_source=sum(1 for p in papers if len(p.sources) > 1),
+            earliest=dates[0].isoformat() if dates else None,
+            latest=dates[-1].isoformat() if dates else None,
+            papers_by_source_format=dict(sorted(formats.items())),
+            embedder=store.embedder_name,
+            backend="chroma-server" if self.settings.chroma_url else "chroma-embedded",
+            location=store.location,
+        )
+
+    def resolve(self, refs: Sequence[str], what: str = "not in the store") -> list[Paper]:
+        """The papers ``refs`` name, in order and without repeats; every unknown ref is
+        named in one NotFoundError."""
+        papers: list[Paper] = []
+        missing: list[str] = []
+        for ref in refs:
+            found = self.store.resolve(ref)
+            if found is None:
+                missing.append(ref)
+            elif found.paper.id not in {p.id for p in papers}:
+                papers.append(found.paper)
+        if missing:
+            raise NotFoundError(
+                f"{what}: {', '.join(missing)}",
+                hint="`reviewer search` or `reviewer list` shows the ids.",
+            )
+        return papers
+
+    def remove(self, refs: Sequence[str]) -> RemovalReport:
+        """Remove papers (with their index entries and stored summaries). All or nothing:
+        one unknown ref raises NotFoundError naming it, and nothing changes."""
+        from reviewer.llm.db import LLMDatabase
+
+        if not refs:
+            raise UsageError("say which papers to remove: reviewer remove ID...")
+        removed = self.store.remove(list(refs))
+        deleted = 0
+        if removed and self.settings.llm_db_path.exists():
+            db = LLMDatabase(self.settings.llm_db_path)
+            try:
+                deleted = db.delete_summaries([p.id for p in removed])
+            finally:
+                db.close()
+        return RemovalReport(
+            removed=[RemovedPaper(id=p.id, title=p.title) for p in removed],
+            summaries_deleted=deleted,
+            remaining=self.store.count(),
+        )
+
+    # -- the call log and the settings ---------------------------------------------------
+
+    def calls(
+        self, *, limit: int | None = 20, run: str | None = None, task: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The last ``limit`` model calls (all with None), oldest first, as JSON rows."""
+        from reviewer.llm.db import LLMDatabase
+
+        if not self.settings.llm_db_path.exists():
+            return []
+        db = LLMDatabase(self.settings.llm_db_path)
+        try:
+            return db.calls(limit, run_id=run, task=task)
+        finally:
+            db.close()
+
+    def call_totals(self, run: str | None = None) -> dict[str, Any] | None:
+        """The cost ledger (of one run, or all); None before the first model call."""
+        from reviewer.llm.db import LLMDatabase
+
+        if not self.settings.llm_db_path.exists():
+            return None
+        db = LLMDatabase(self.settings.llm_db_path)
+        try:
+            return db.totals(run)
+        finally:
+            db.close()
+
+    def config_report(self) -> dict[str, Any]:
+        """The settings in use, keys masked, and what is missing."""
+        from reviewer.settings_report import settings_report
+
+        return settings_report(self.settings)
+
+    # -- the model's tasks -------------------------------------------------------------
+
+    def summaries(self, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The stored summaries (of ``ids``, or all) as JSON, by paper id."""
+        from reviewer.llm.db import stored_summaries
+
+        return stored_summaries(self.settings.llm_db_path, list(ids) if ids is not None else None)
+
+    def summarize(
+        self,
+        ids: Sequence[str] = (),
+        *,
+        query: str | None = None,
+        k: int = 5,
+        papers: Sequence[Paper] | None = None,
+        concurrency: int | None = None,
+        max_cost: float | None = None,
+    ) -> SummarizeResult:
+        """A grounded ``PaperSummary`` of each paper named by ``ids``, of the top ``k``
+        hits of ``query``, or of ``papers``. Cached; needs a model."""
+        from reviewer.llm.client import require_model
+
+        require_model(self.settings)
+        if papers is None:
+            if not ids and not query:
+                raise UsageError(
+                    "say which papers: --ids ID... or --query TEXT [-k N]",
+                    hint="`reviewer export wiki --summarize` summarizes every paper.",
+                )
+            chosen = self.resolve(ids)
+            if query:
+                have = {p.id for p in chosen}
+                chosen += [h.paper for h in self._hits(query, k) if h.paper.id not in have]
+            papers = chosen
+        return self._summarize(list(papers), concurrency, max_cost)
+
+    def related_work(
+        self,
+        topic: str | None = None,
+        *,
+        k: int = 12,
+        words: int = 400,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        since: DateLike = None,
+        until: DateLike = None,
+        themes: int = 4,
+        outline_file: str | Path | None = None,
+        expand: bool = True,
+        summarize: bool = False,
+        extractive: bool = False,
+        concurrency: int | None = None,
+        max_cost: float | None = None,
+        trace: Trace | None = None,
+    ) -> RelatedWorkDraft:
+        """A related-work section on ``topic``: retrieve, group into themes, write one
+        paragraph per theme, every sentence checked against the abstracts it cites.
+        ``extractive`` quotes the abstracts instead of asking a model. ``outline_file``
+        (as ``outline()`` wrote it, edited) replaces the search and the grouping.
+        ``trace``, if given, collects every model answer and the papers considered (the
+        evals measure the raw answers with it)."""
+        from reviewer.llm.db import calls_line
+        from reviewer.tasks import related_work as rw
+
+        plan = self._plan(
+            topic, k, include, exclude, since, until, themes, outline_file, expand,
+            summarize, extractive, concurrency, max_cost, trace,
+        )  # fmt: skip
+        try:
+            sections, dropped = self._write_sections(plan, words, concurrency)
+            totals = plan.totals()
+            draft = rw.assemble(
+                plan.topic,
+                "extractive" if plan.client is None else "model",
+                plan.queries,
+                plan.candidates,
+                sections,
+                dropped,
+                plan.trace.notes,
+                plan.client.model if plan.client is not None else None,
+                totals,
+            )
+        finally:
+            plan.close()
+        for item in draft.dropped:
+            cites = f" [{', '.join(item.citations)}]" if item.citations else ""
+            self.reporter.note(
+                f"dropped from {item.theme!r}: {item.text[:120]!r}{cites}: "
+                + "; ".join(item.reasons)
+            )
+        for section in draft.sections:
+            if section.note:
+                self.reporter.note(f"{section.theme}: {section.note}")
+        for note in draft.notes:
+            self.reporter.note(f"note: {note}")
+        f = draft.footer
+        self.reporter.note(
+            f"{f.papers_considered} papers considered, {f.papers_cited} cited; "
+            f"{_n(f.themes, 'theme')}, {_n(f.sentences, 'sentence')} ({f.words} words), "
+            f"{f.sentences_dropped} dropped; "
+            + (calls_line(totals) if totals is not None else "extractive, no model calls")
+        )
+        return draft
+
+    def outline(
+        self,
+        topic: str | None = None,
+        *,
+        k: int = 12,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        since: DateLike = None,
+        until: DateLike = None,
+        themes: int = 4,
+        outline_file: str | Path | None = None,
+        expand: bool = True,
+        summarize: bool = False,
+        extractive: bool = False,
+        concurrency: int | None = None,
+        max_cost: float | None = None,
+    ) -> Outline:
+        """The themes and papers ``related_work`` would write about, to edit and pass back
+        as ``outline_file``."""
+        plan = self._plan(
+            topic, k, include, exclude, since, until, themes, outline_file, expand,
+            summarize, extractive, concurrency, max_cost, None,
+        )  # fmt: skip
+        plan.close()
+        return Outline(
+            topic=plan.topic,
+            themes=[t.to_json() for t in plan.themes],
+            titles={c.paper.id: c.paper.title for c in plan.candidates},
+        )
+
+    def bibtex(self, draft: RelatedWorkDraft) -> str:
+        """BibTeX entries of exactly the papers ``draft`` cites, from the store."""
+        from reviewer.render.draft import cited_bib
+
+        papers = {p.id: p for p in self.resolve([r.id for r in draft.references])}
+        return cited_bib(draft, papers)
+
+    def compare(
+        self,
+        topic: str | None = None,
+        *,
+        ids: Sequence[str] = (),
+        k: int = 8,
+        columns: str | Sequence[str] = DEFAULT_COLUMNS,
+        since: DateLike = None,
+        until: DateLike = None,
+        extractive: bool = False,
+        concurrency: int | None = None,
+        max_cost: float | None = None,
+    ) -> CompareTable:
+        """One row per paper (the top ``k`` hits of ``topic`` and/or ``ids``), one cell
+        per column, each with its evidence from the abstract or "not reported"."""
+        from reviewer.llm.db import calls_line
+        from reviewer.tasks.compare import (
+            EXTRACTIVE_COLUMNS,
+            CompareTable,
+            compare_rows,
+            parse_columns,
+        )
+
+        wanted = parse_columns(columns if isinstance(columns, str) else ",".join(columns))
+        if extractive and (unknown := [c for c in wanted if c not in EXTRACTIVE_COLUMNS]):
+            raise UsageError(
+                f"--extractive cannot fill {', '.join(unknown)}",
+                hint=f"Without a model the columns are {', '.join(sorted(EXTRACTIVE_COLUMNS))}.",
+            )
+        if not topic and not ids:
+            raise UsageError('say which papers: reviewer compare "TOPIC" or --ids ID...')
+        filters = self._filters(since, until)
+        client, db = self._model_client(extractive, max_cost)
+        try:
+            papers = self.resolve(ids, "--ids: not in the store")
+            if topic:
+                have = {p.id for p in papers}
+                papers += [h.paper for h in self._hits(topic, k, filters) if h.paper.id not in have]
+            if not papers:
+                raise ReviewerError(
+                    "no paper matches", hint="Check the store with `reviewer stats`."
+                )
+            with self._progress(
+                len(papers) if client is not None else 0,
+                "comparing",
+                f"Comparing {len(papers)} papers on {len(wanted)} columns with "
+                f"{client.model if client else ''}…",
+            ):
+                rows = compare_rows(
+                    client,
+                    papers,
+                    wanted,
+                    concurrency or self.settings.concurrency,
+                    on_row=lambda _: self.reporter.advance(1),
+                )
+            totals = db.totals(client.run_id) if client is not None and db is not None else None
+        finally:
+            if db is not None:
+                db.close()
+        cells = [c for r in rows for c in r.cells.values()]
+        table = CompareTable(
+            topic=topic,
+            columns=wanted,
+            mode="extractive" if client is None else "model",
+            rows=rows,
+            footer={
+                "papers": len(rows),
+                "cells_reported": sum(c.status == "reported" for c in cells),
+                "cells_not_reported": sum(c.status == "not reported" for c in cells),
+                "cells_unverified": sum(c.status == "unverified" for c in cells),
+                "model": client.model if client is not None else None,
+                **({"calls": totals} if totals else {}),
+            },
+        )
+        for row in rows:
+            for name, cell in row.cells.items():
+                if cell.status == "unverified":
+                    self.reporter.note(f"unverified: {row.id} {name}: {cell.reason}")
+        f = table.footer
+        self.reporter.note(
+            f"{f['papers']} papers; {f['cells_reported']} cells reported, "
+            f"{f['cells_not_reported']} not reported, {f['cells_unverified']} unverified"
+            + ("; " + calls_line(totals) if totals else "; extractive, no model calls")
+        )
+        return table
+
+    # -- out of the store ----------------------------------------------------------------
+
+    def export_wiki(
+        self,
+        out: str | Path,
+        *,
+        summarize: bool = False,
+        concurrency: int | None = None,
+        max_cost: float | None = None,
+    ) -> ExportReport:
+        """Every paper as JSON for a wiki: ``out/index.json``, ``out/papers/<name>.json``
+        and the JSON Schemas. ``summarize`` first summarizes papers lacking a current
+        summary (needs a model). A budget stop still exports, then raises."""
+        from reviewer.render.wiki import export_wiki, previous_export
+        from reviewer.tasks.summary_model import lacking_summary
+
+        out = Path(out)
+        previous = previous_export(out)  # refuse an unrelated folder before any work
+        if summarize:
+            from reviewer.llm.client import require_model
+
+            require_model(self.settings)
+        papers = sorted((s.paper for s in self.store.iter_all()), key=lambda p: p.id)
+        summaries = self.summaries()
+        stopped = None
+        if summarize:
+            todo = lacking_summary(papers, summaries)
+            if todo:
+                result = self._summarize(todo, concurrency, max_cost)
+                stopped = result.stopped_error
+                summaries = self.summaries()
+            else:
+                self.reporter.note(
+                    "Every paper with an abstract has a current summary; nothing to summarize."
+                )
+        counts = export_wiki(out, papers, summaries, previous)
+        stale = f", {counts.stale_summaries} stale left out" if counts.stale_summaries else ""
+        self.reporter.note(
+            f"{counts.papers} papers: {counts.written} written, {counts.unchanged} unchanged, "
+            f"{counts.removed} removed; {counts.with_summary} with a summary{stale}. "
+            f"Index: {out / 'index.json'}"
+        )
+        report = ExportReport(**counts.to_json(), out=str(out))
+        report.stop_with(stopped)
+        return report
+
+    def digest(
+        self,
+        *,
+        since: DateLike = None,
+        until: DateLike = None,
+        week: str | None = None,
+        new: bool = False,
+        topics: Sequence[str] = (),
+        min_score: float | None = None,
+        to: Sequence[str] = (),
+        dry_run: bool = False,
+        output: str | Path | None = None,
+        force: bool = False,
+        skip_empty: bool = False,
+        summarize: bool = False,
+        name_themes: bool = False,
+        max_themes: int = 5,
+        today: date | None = None,
+    ) -> DigestRun:
+        """Build the digest of a window (``since``/``until``, an ISO ``week``, or ``new``:
+        added since the last digest to the recipients) and send it (``dry_run``: build
+        only). Idempotent through the sent ledger; see ``reviewer digest --help``."""
+        from reviewer.tasks.digest_run import DigestRequest, run_digest
+
+        request = DigestRequest.checked(
+            self.settings,
+            since=since,
+            until=until,
+            week=week,
+            new=new,
+            topics=topics,
+            min_score=min_score,
+            to=to,
+            dry_run=dry_run,
+            output=Path(output) if output is not None else None,
+            force=force,
+            skip_empty=skip_empty,
+            summarize=summarize,
+            name_themes=name_themes,
+            max_themes=max_themes,
+            today=today or date.today(),
+        )
+        return run_digest(self, request)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _filters(self, since: DateLike, until: DateLike, has_code: bool = False) -> Filters:
+        from reviewer.index.search import Filters
+
+        return Filters(parse_date(since, "--since"), parse_date(until, "--until"), has_code)
+
+    def _hits(self, query: str, k: int, filters: Filters | None = None) -> list[Any]:
+        from reviewer.index.search import search
+
+        return search(self.store, query, k=k, filters=filters)
+
+    @contextlib.contextmanager
+    def _progress(self, total: int, label: str, message: str) -> Iterator[None]:
+        if total <= 0:
+            yield
+            return
+        self.reporter.note(message)
+        self.reporter.start(total, label)
+        try:
+            yield
+        finally:
+            self.reporter.finish()
+
+    def _model_client(
+        self, extractive: bool, max_cost: float | None
+    ) -> tuple[LLMClient | None, LLMDatabase | None]:
+        """The LLM client, or (None, None) in extractive mode; without a model and without
+        extractive, a ConfigError naming the settings (exit 3)."""
+        if extractive:
+            return None, None
+        from reviewer.llm.client import LLMClient, require_model
+        from reviewer.llm.cost import Budget
+        from reviewer.llm.db import LLMDatabase
+
+        try:
+            require_model(self.settings)
+        except ConfigError as exc:
+            raise ConfigError(
+                exc.message,
+                hint=f"{exc.hint} Or pass --extractive for a draft quoted from the abstracts.",
+            ) from None
+        db = LLMDatabase(self.settings.llm_db_path)
+        return LLMClient(self.settings, db, Budget(max_cost)), db
+
+    def _summarize(
+        self, papers: list[Paper], concurrency: int | None, max_cost: float | None
+    ) -> SummarizeResult:
+        from reviewer.llm.client import LLMClient
+        from reviewer.llm.cost import Budget
+        from reviewer.llm.db import LLMDatabase, calls_line
+        from reviewer.tasks.summarize import summarize_papers
+
+        db = LLMDatabase(self.settings.llm_db_path)
+        report = None
+        try:
+            client = LLMClient(self.settings, db, Budget(max_cost))
+            workers = concurrency or self.settings.concurrency
+            self.reporter.note(
+                f"Summarizing {len(papers)} papers with {client.model} ({workers} at a time)…"
+            )
+            self.reporter.start(len(papers), "summarizing")
+
+            def on_done(paper: Any, summary: Any, why: str | None) -> None:
+                self.reporter.advance(1)
+                if summary is not None and summary.dropped:
+                    self.reporter.note(
+                        f"dropped from {paper.id} (failed validation after the re-asks):"
+                    )
+                    for item in summary.dropped:
+                        self.reporter.note(f"  - {item.field}: {item.reason}: {item.value[:100]!r}")
+                if why:
+                    self.reporter.note(f"failed: {paper.id}: {why}")
+
+            try:
+                report = summarize_papers(client, papers, workers, on_done)
+            finally:
+                self.reporter.finish()
+                # The footer is reported even when the run stops on an error: what was
+                # spent is spent, and finished summaries are stored.
+                done = (
+                    f"{len(report.summaries)} summarized, {len(report.failed)} failed; "
+                    if report
+                    else ""
+                )
+                totals = db.totals(client.run_id)
+                self.reporter.note(done + calls_line(totals))
+        finally:
+            db.close()
+        result = SummarizeResult(
+            summaries=report.summaries,
+            failed=[FailedPaper(id=pid, why=why) for pid, why in report.failed],
+            calls=totals,
+            stopped=report.stopped.message if report.stopped is not None else None,
+        )
+        result.stop_with(report.stopped)
+        return result
+
+    def _plan(
+        self,
+        topic: str | None,
+        k: int,
+        include: Sequence[str],
+        exclude: Sequence[str],
+        since: DateLike,
+        until: DateLike,
+        themes: int,
+        outline_file: str | Path | None,
+        expand: bool,
+        summarize: bool,
+        extractive: bool,
+        concurrency: int | None,
+        max_cost: float | None,
+        trace: Trace | None,
+    ) -> _DraftPlan:
+        """Everything a draft needs before the writing: papers, keys and themes."""
+        from reviewer.render.draft import read_outline
+        from reviewer.tasks import related_work as rw
+        from reviewer.tasks.summary_model import lacking_summary
+
+        if outline_file is not None and include:
+            raise UsageError("--include: add papers to the outline file instead")
+        filters = self._filters(since, until)
+        path = Path(outline_file) if outline_file is not None else None
+        parsed = read_outline(path) if path is not None else None
+        named = topic or (parsed[0] if parsed else None)
+        if not named:
+            raise UsageError('say what the section is about: reviewer related-work "TOPIC"')
+        client, db = self._model_client(extractive, max_cost)
+        plan = _DraftPlan(named, client, db, trace if trace is not None else rw.Trace())
+        try:
+            store = self.store
+            if store.count() == 0:
+                raise ReviewerError(
+                    "the store is empty",
+                    hint="Ingest papers first: reviewer ingest FILE..., or reviewer ingest --demo.",
+                )
+            excluded = {p.id for p in self.resolve(exclude, "--exclude: not in the store")}
+            if parsed is not None and path is not None:
+                plan.themes, chosen = self._outline_from_file(path, parsed[1], excluded)
+            else:
+                included = self.resolve(include, "--include: not in the store")
+                if client is not None and expand:
+                    self.reporter.note(f"Asking {client.model} for other phrasings of the topic…")
+                    plan.queries = rw.expand_queries(client, named, plan.trace)
+                    if plan.queries:
+                        self.reporter.note("Also searching: " + " | ".join(plan.queries))
+                chosen = rw.retrieve(
+                    store, named, plan.queries, k, filters, included, sorted(excluded)
+                )
+            if not chosen:
+                raise ReviewerError(
+                    "no paper matches", hint="Widen --since/--until, or check `reviewer stats`."
+                )
+            papers = [p for p, _ in chosen]
+            if summarize and client is not None:
+                missing = lacking_summary(papers, self.summaries([p.id for p in papers]))
+                if missing:
+                    self._summarize(missing, concurrency, max_cost).raise_if_stopped()
+            plan.candidates = rw.make_candidates(chosen, self.summaries([p.id for p in papers]))
+            plan.trace.candidates = list(plan.candidates)
+            if not plan.themes:
+                plan.themes = self._group(plan, themes)
+        except BaseException:
+            plan.close()
+            raise
+        return plan
+
+    def _outline_from_file(
+        self,
+        path: Path,
+        themes: list[tuple[str, list[tuple[str, str]]]],
+        excluded: set[str],
+    ) -> tuple[list[Theme], list[tuple[Paper, str]]]:
+        from reviewer.errors import InputError
+        from reviewer.tasks.themes import Theme
+
+        chosen: dict[str, Paper] = {}
+        result = []
+        for title, refs in themes:
+            ids = []
+            for ref, where in refs:
+                found = self.store.resolve(ref)
+                if found is None:
+                    raise InputError(str(path), f"no paper {ref!r} in the store", where)
+                pid = found.paper.id
+                if pid in excluded or pid in chosen:
+                    continue
+                chosen[pid] = found.paper
+                ids.append(pid)
+            if ids:
+                result.append(Theme(title=title, paper_ids=ids, source="user"))
+        return result, [(p, "outline file") for p in chosen.values()]
+
+    def _group(self, plan: _DraftPlan, themes: int) -> list[Theme]:
+        from reviewer.tasks import related_work as rw
+
+        client, candidates = plan.client, plan.candidates
+        if client is not None and len(candidates) > 2 and themes > 1:
+            self.reporter.note(
+                f"Grouping {len(candidates)} papers into themes with {client.model}…"
+            )
+            found = rw.outline_with_model(client, plan.topic, candidates, themes, plan.trace)
+            if found is not None:
+                return found
+            plan.trace.notes.append(
+                "the model's outline was unusable; themes grouped by similarity instead"
+            )
+            self.reporter.note(
+                "The model's outline failed validation: grouping the papers by similarity instead."
+            )
+        return rw.outline_by_clusters(self.store, candidates, themes, plan.topic)
+
+    def _write_sections(
+        self, plan: _DraftPlan, words: int, concurrency: int | None
+    ) -> tuple[list[Any], list[Any]]:
+        from reviewer.tasks import related_work as rw
+
+        if plan.client is None:
+            self.reporter.note(
+                f"Extractive draft: quoting {len(plan.candidates)} abstracts, "
+                f"{_n(len(plan.themes), 'theme')}."
+            )
+            return rw.write_sections(
+                None, plan.topic, plan.themes, plan.candidates, words, plan.trace
+            )
+        workers = concurrency or self.settings.concurrency
+        with self._progress(
+            len(plan.themes),
+            "writing",
+            f"Writing {_n(len(plan.themes), 'paragraph')} with {plan.client.model} "
+            f"({workers} at a time)…",
+        ):
+            return rw.write_sections(
+                plan.client,
+                plan.topic,
+                plan.themes,
+                plan.candidates,
+                words,
+                plan.trace,
+                workers,
+                on_section=lambda _: self.reporter.advance(1),
+            )
+
+
+class _DraftPlan:
+    """The state of one draft between retrieval and writing."""
+
+    def __init__(
+        self, topic: str, client: LLMClient | None, db: LLMDatabase | None, trace: Trace
+    ) -> None:
+        self.topic = topic
+        self.client = client
+        self.db = db
+        self.trace = trace
+        self.queries: list[str] = []
+        self.candidates: list[Candidate] = []
+        self.themes: list[Theme] = []
+
+    def totals(self) -> dict[str, Any] | None:
+        if self.client is None or self.db is None:
+            return None
+        return self.db.totals(self.client.run_id)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")

@@ -1,0 +1,203 @@
+"""What the Python API returns: Pydantic models, and exactly what the CLI's ``--json``
+prints (``model_dump(mode="json")``). The writing tasks' own models
+(``RelatedWorkDraft``, ``CompareTable``, ``PaperSummary``) are returned as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from reviewer.corpus.model import Paper
+from reviewer.errors import BudgetExceeded
+from reviewer.tasks.summary_model import PaperSummary
+
+
+class _MayStop(BaseModel):
+    """A result of work that a budget (--max-cost) can stop half-way: what was done is
+    returned, and ``raise_if_stopped()`` raises the stop when the caller wants it."""
+
+    _stopped_error: BudgetExceeded | None = PrivateAttr(default=None)
+
+    @property
+    def stopped_error(self) -> BudgetExceeded | None:
+        return self._stopped_error
+
+    def stop_with(self, error: BudgetExceeded | None) -> None:
+        self._stopped_error = error
+
+    def raise_if_stopped(self) -> None:
+        if self._stopped_error is not None:
+            raise self._stopped_error
+
+
+class FileRead(BaseModel):
+    path: str
+    format: str
+    entries: int
+
+
+class StoreSize(BaseModel):
+    papers: int
+
+
+class IngestReport(BaseModel):
+    """One ingest: what was read, what changed, what the store now holds."""
+
+    files: list[FileRead]
+    bad: list[str] = Field(description="Files skipped with --skip-bad, with their problem.")
+    entries: int
+    papers_in_input: int
+    new: int
+    updated: int
+    unchanged: int
+    merged_away: int
+    embedded: int
+    new_ids: list[str]
+    updated_ids: list[str]
+    store: StoreSize
+
+
+class SearchHit(BaseModel):
+    rank: int
+    id: str
+    score: float = Field(description="Fused reciprocal-rank score (higher is better).")
+    dense_rank: int | None
+    lexical_rank: int | None
+    title: str
+    published: str | None
+    authors: list[str]
+    abs_url: str | None
+    code_urls: list[str]
+    abstract: str
+
+
+class PaperRow(BaseModel):
+    """A paper as `reviewer list` shows it (``--full`` gives a ``PaperRecord``)."""
+
+    id: str
+    title: str
+    published: str | None
+    authors: list[str]
+    arxiv_id: str | None
+    doi: str | None
+    abs_url: str | None
+    code_urls: list[str]
+    sources: int
+    added_at: str
+
+    @classmethod
+    def of(cls, record: PaperRecord) -> PaperRow:
+        return cls(
+            id=record.id,
+            title=record.title,
+            published=record.published.isoformat() if record.published else None,
+            authors=record.authors,
+            arxiv_id=record.arxiv_id,
+            doi=record.doi,
+            abs_url=record.abs_url,
+            code_urls=record.code_urls,
+            sources=len(record.sources),
+            added_at=record.added_at,
+        )
+
+
+class PaperRecord(Paper):
+    """Every stored field of a paper, and when it was added to the store."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    added_at: str = ""
+
+
+class StoreStats(BaseModel):
+    papers: int
+    with_abstract: int
+    truncated_abstracts: int
+    with_arxiv_id: int
+    with_code: int
+    multi_source: int
+    earliest: str | None
+    latest: str | None
+    papers_by_source_format: dict[str, int]
+    embedder: str | None
+    backend: str
+    location: str
+
+
+class FailedPaper(BaseModel):
+    id: str
+    why: str
+
+
+class SummarizeResult(_MayStop):
+    """Summaries made (or served from the cache), papers that failed, and the calls."""
+
+    summaries: list[PaperSummary]
+    failed: list[FailedPaper]
+    calls: dict[str, Any] = Field(description="Model calls, tokens and cost of this run.")
+    stopped: str | None = Field(None, description="Why the run stopped early (--max-cost).")
+
+
+class RemovedPaper(BaseModel):
+    id: str
+    title: str
+
+
+class RemovalReport(BaseModel):
+    removed: list[RemovedPaper]
+    summaries_deleted: int
+    remaining: int = Field(description="Papers left in the store.")
+
+
+class ExportReport(_MayStop):
+    papers: int
+    written: int
+    unchanged: int
+    removed: int
+    with_summary: int
+    stale_summaries: int
+    index_written: bool
+    schemas_written: int
+    out: str
+
+
+class Outline(BaseModel):
+    """The themes of a related-work draft and their papers, before any writing."""
+
+    topic: str
+    themes: list[dict[str, Any]]
+    titles: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+
+class HeldDigest(BaseModel):
+    subject: str
+    message_id: str
+    recipients: list[str]
+    built: str
+
+
+class DigestRun(BaseModel):
+    """What one `reviewer digest` did. Fields appear in the JSON only when the run set
+    them (``model_dump(exclude_unset=True)``): an already-sent digest has no themes."""
+
+    recipients: list[str]
+    dry_run: bool
+    sent_from_outbox: list[HeldDigest] | None = None
+    key: str | None = None
+    window: dict[str, Any] | None = None
+    window_label: str | None = None
+    topics: list[str] | None = None
+    min_score: float | None = None
+    papers_in_window: int | None = None
+    left_out_already_sent: list[str] | None = None
+    left_out_by_topics: int | None = None
+    themes: list[dict[str, Any]] | None = None
+    status: str | None = None
+    subject: str | None = None
+    message_id: str | None = None
+    text: str | None = None
+    html: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
