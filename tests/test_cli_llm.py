@@ -42,7 +42,7 @@ def test_summarize_needs_ids_or_a_query() -> None:
         "summarize",
         env={"REVIEWER_MODEL": "openai/x", "REVIEWER_API_BASE": "http://127.0.0.1:9/v1"},
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "--ids" in result.stderr and "--query" in result.stderr
 
 
