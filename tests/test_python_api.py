@@ -75,9 +75,7 @@ def test_api_models_are_the_cli_json(seeded_home: Path) -> None:
     )
     assert [h.model_dump(mode="json") for h in hits] == cli
     paper = rv.show(hits[0].id)
-    assert paper.model_dump(mode="json") == json.loads(
-        run_cli("show", hits[0].id, "--json").stdout
-    )
+    assert paper.model_dump(mode="json") == json.loads(run_cli("show", hits[0].id, "--json").stdout)
     assert rv.stats().model_dump(mode="json") == json.loads(run_cli("stats", "--json").stdout)
     assert reporter.notes == []  # nothing to say on a search of a full store
 
