@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from reviewer.corpus.dedupe import group_duplicates, identity_keys, merge_records
+from reviewer.corpus.ids import normalize_doi, normalize_title, parse_arxiv_id
 from reviewer.corpus.model import Paper
 from reviewer.errors import StoreError
 from reviewer.index.embedder import Embedder
@@ -101,6 +102,22 @@ def record_metadata(paper: Paper, added_at: str, embedder: str) -> dict[str, Any
         "added_at": added_at,
         "embedder": embedder,
     }
+
+
+def ref_keys(ref: str) -> list[str]:
+    """The identity keys a user's reference to a paper may mean, most specific first:
+    its arXiv id (bare, versioned, ``arxiv:`` or URL), its DOI, its normalized title."""
+    keys = []
+    arxiv = parse_arxiv_id(ref.removeprefix("arxiv:"))
+    if arxiv:
+        keys.append(f"arxiv:{arxiv[0]}")
+    doi = normalize_doi(ref.removeprefix("doi:"))
+    if doi:
+        keys.append(f"doi:{doi}")
+    title = normalize_title(ref)
+    if title:
+        keys.append(f"title:{title}")
+    return keys
 
 
 def _unpack(result: Any) -> list[StoredPaper]:
@@ -232,22 +249,34 @@ class Store:
         return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
     def resolve(self, ref: str) -> StoredPaper | None:
-        """A paper by canonical id, bare arXiv id, DOI or exact title."""
-        from reviewer.corpus.ids import normalize_doi, normalize_title, parse_arxiv_id
+        """A paper by canonical id, bare arXiv id, DOI or exact title (see ``resolve_many``)."""
+        matches = self.resolve_many([ref])[ref]
+        return matches[0] if matches else None
 
-        found = self.get(ref)
-        if found:
-            return found
-        keys = []
-        arxiv = parse_arxiv_id(ref.removeprefix("arxiv:"))
-        if arxiv:
-            keys.append(f"arxiv:{arxiv[0]}")
-        doi = normalize_doi(ref.removeprefix("doi:"))
-        if doi:
-            keys.append(f"doi:{doi}")
-        keys.append(f"title:{normalize_title(ref)}")
-        matches = self._lookup_keys(keys)
-        return next(iter(matches.values()), None)
+    def resolve_many(self, refs: Sequence[str]) -> dict[str, list[StoredPaper]]:
+        """The papers each distinct ref names, in one pass for all of them.
+
+        A ref names the paper with that canonical id; failing that, the papers holding
+        its most specific identity key (``ref_keys``: arXiv id, then DOI, then
+        normalized title). Several papers only when distinct papers share that DOI or
+        title (see ``dedupe``); then sorted by id. An unknown ref maps to ``[]``.
+        """
+        unique = list(dict.fromkeys(refs))
+        by_id = {s.paper.id: s for s in self.get_many(unique)}
+        keys = {ref: ref_keys(ref) for ref in unique if ref not in by_id}
+        holders: dict[str, list[StoredPaper]] = {}
+        if keys:
+            found = self._lookup_keys([k for ks in keys.values() for k in ks])
+            for pid in sorted(found):
+                for key in found[pid].metadata.get("keys") or ():
+                    holders.setdefault(key, []).append(found[pid])
+        out: dict[str, list[StoredPaper]] = {}
+        for ref in unique:
+            if ref in by_id:
+                out[ref] = [by_id[ref]]
+            else:
+                out[ref] = next((holders[k] for k in keys[ref] if k in holders), [])
+        return out
 
     def _pages(self, include: list[str]) -> Iterator[Any]:
         """The whole collection as Chroma get() results of up to PAGE records."""
