@@ -34,7 +34,6 @@ from reviewer.results import (
     Outline,
     PaperRecord,
     RemovalReport,
-    RemovedPaper,
     SearchHit,
     StoreSize,
     StoreStats,
@@ -327,26 +326,15 @@ class Reviewer:
             )
         return papers
 
-    def remove(self, refs: Sequence[str]) -> RemovalReport:
-        """Remove papers (with their index entries and stored summaries). All or nothing:
-        one unknown ref raises NotFoundError naming it, and nothing changes."""
-        from reviewer.llm.db import LLMDatabase
+    def remove(self, refs: Sequence[str], *, missing_ok: bool = False) -> RemovalReport:
+        """Remove papers, with their index entries and stored summaries. All or nothing:
+        unknown refs raise NotFoundError naming them, and nothing changes (``missing_ok``
+        skips them instead, to finish a removal that was stopped half-way)."""
+        from reviewer.removal import remove_papers
 
         if not refs:
             raise UsageError("say which papers to remove: reviewer remove ID...")
-        removed = self.store.remove(list(refs))
-        deleted = 0
-        if removed and self.settings.llm_db_path.exists():
-            db = LLMDatabase(self.settings.llm_db_path)
-            try:
-                deleted = db.delete_summaries([p.id for p in removed])
-            finally:
-                db.close()
-        return RemovalReport(
-            removed=[RemovedPaper(id=p.id, title=p.title) for p in removed],
-            summaries_deleted=deleted,
-            remaining=self.store.count(),
-        )
+        return remove_papers(self.store, list(refs), missing_ok=missing_ok)
 
     # -- the call log and the settings ---------------------------------------------------
 

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from reviewer.corpus.model import Paper
 from reviewer.errors import BudgetExceeded
+from reviewer.removal import RemovalReport as RemovalReport
+from reviewer.removal import RemovedPaper as RemovedPaper
 from reviewer.tasks.summary_model import PaperSummary
 
 
@@ -137,17 +139,6 @@ class SummarizeResult(_MayStop):
     failed: list[FailedPaper]
     calls: dict[str, Any] = Field(description="Model calls, tokens and cost of this run.")
     stopped: str | None = Field(None, description="Why the run stopped early (--max-cost).")
-
-
-class RemovedPaper(BaseModel):
-    id: str
-    title: str
-
-
-class RemovalReport(BaseModel):
-    removed: list[RemovedPaper]
-    summaries_deleted: int
-    remaining: int = Field(description="Papers left in the store.")
 
 
 class ExportReport(_MayStop):

@@ -135,3 +135,50 @@ def test_unreachable_server_is_a_clear_error() -> None:
     result = run_cli("stats", env={"REVIEWER_CHROMA_URL": f"http://127.0.0.1:{_free_port()}"})
     assert result.returncode == 4
     assert "cannot reach the Chroma server" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_removal_on_a_chroma_server(
+    chroma_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Removing from a server-backed store: the records go for every client, and another
+    machine's BM25 index (built before the removal) is rebuilt without them."""
+    from reviewer.corpus.readers import read_file
+    from reviewer.errors import NotFoundError
+    from reviewer.index.search import MODES, search
+    from reviewer.index.store import Store
+    from reviewer.settings import load_settings
+
+    monkeypatch.setenv("REVIEWER_CHROMA_URL", chroma_url)
+    monkeypatch.setenv("REVIEWER_COLLECTION", "removal")
+    entries = read_file(SEEDS[0])[1][:20]
+    store = Store.open(load_settings())
+    assert store.ingest(entries).new == 20
+    target, kept = entries[3], entries[4]
+
+    # Another machine (its own REVIEWER_HOME) builds its BM25 index before the removal.
+    home, other_home = os.environ["REVIEWER_HOME"], tmp_path / "other-home"
+    monkeypatch.setenv("REVIEWER_HOME", str(other_home))
+    other = Store.open(load_settings())
+    assert search(other, target.title, k=1, mode="lexical")[0].paper.id == target.id
+    monkeypatch.setenv("REVIEWER_HOME", home)
+
+    with pytest.raises(NotFoundError, match="no such paper"):
+        store.remove([target.id, "no such paper"])
+    assert store.count() == 20
+    assert [p.id for p in store.remove([target.title])] == [target.id]
+    assert store.count() == 19 and store.resolve(target.id) is None
+    for mode in MODES:
+        ids = [h.paper.id for h in search(store, target.title, k=5, mode=mode)]
+        assert ids and target.id not in ids
+    # The other machine's store, opened before, still holds the old index in memory:
+    # its search skips the paper the server no longer has.
+    assert target.id not in {h.paper.id for h in search(other, target.title, k=5, mode="lexical")}
+
+    monkeypatch.setenv("REVIEWER_HOME", str(other_home))
+    again = Store.open(load_settings())
+    assert again.count() == 19
+    hits = search(again, target.title, k=5, mode="lexical")
+    assert target.id not in {h.paper.id for h in hits}
+    assert search(again, kept.title, k=1, mode="lexical")[0].paper.id == kept.id
+    meta = json.loads((other_home / "bm25" / "removal" / "meta.json").read_text())
+    assert meta["revision"] == again.revision and target.id not in meta["ids"]

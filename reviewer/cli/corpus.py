@@ -199,16 +199,24 @@ def remove(
     refs: list[str] = typer.Argument(
         ..., help="Papers to remove: canonical ids, bare arXiv ids, DOIs or exact titles."
     ),
+    missing_ok: bool = typer.Option(
+        False,
+        "--missing-ok",
+        help="Skip ids that are not in the store (to finish a removal that was stopped "
+        "half-way) instead of refusing the whole call.",
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Remove papers from the store, with their search index entries and stored summaries
     (the next `export wiki` drops their files). All or nothing: if any id is unknown,
-    nothing is removed."""
-    report = open_reviewer().remove(refs)
+    nothing is removed (exit 5)."""
+    report = open_reviewer().remove(refs, missing_ok=missing_ok)
     if as_json:
         emit_json(report.model_dump(mode="json"))
     for paper in report.removed:
         info(f"Removed {paper.id}: {paper.title}")
+    for ref in report.not_found:
+        info(f"Not in the store (skipped): {ref}")
     info(
         f"Removed {len(report.removed)} paper(s) and {report.summaries_deleted} stored "
         f"summar{'y' if report.summaries_deleted == 1 else 'ies'}. "

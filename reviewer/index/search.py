@@ -127,10 +127,18 @@ def search(
         ranked = lexical
     else:
         ranked = fuse([dense, lexical])
-    top = ranked[:k]
     dense_ranks = {pid: r for r, (pid, _) in enumerate(dense, start=1)}
     lexical_ranks = {pid: r for r, (pid, _) in enumerate(lexical, start=1)}
-    papers = {s.paper.id: s.paper for s in store.get_many([pid for pid, _ in top])}
+    # A ranked id the store lacks (a BM25 index a little behind a removal made by
+    # another process) is skipped and the next one takes its place.
+    top: list[tuple[str, float]] = []
+    papers: dict[str, Paper] = {}
+    start = 0
+    while len(top) < k and start < len(ranked):
+        chunk = ranked[start : start + k - len(top)]
+        start += len(chunk)
+        papers.update((s.paper.id, s.paper) for s in store.get_many([pid for pid, _ in chunk]))
+        top.extend((pid, score) for pid, score in chunk if pid in papers)
     return [
         Hit(
             paper=papers[pid],
@@ -139,5 +147,4 @@ def search(
             lexical_rank=lexical_ranks.get(pid),
         )
         for pid, score in top
-        if pid in papers
     ]

@@ -9,9 +9,11 @@ the embedded text and of the whole record, so that an unchanged paper is
 neither re-embedded nor rewritten.
 
 The collection's metadata holds the embedder's name (vectors from another
-embedder are never mixed in) and a revision that changes before every write:
-a crash mid-write leaves a revision the BM25 index does not match, which makes
-the next reader rebuild it.
+embedder are never mixed in) and a revision that changes before every write
+(an ingest's upserts, a removal's deletes) and again after it: a crash mid-write
+leaves a revision the BM25 index does not match, which makes the next reader
+rebuild it. Nothing else is keyed by paper: a record's identity keys live in
+its own metadata and go with it.
 """
 
 from __future__ import annotations
@@ -29,14 +31,17 @@ from urllib.parse import urlparse
 import numpy as np
 
 from reviewer.corpus.dedupe import group_duplicates, identity_keys, merge_records
+from reviewer.corpus.ids import normalize_doi, normalize_title, parse_arxiv_id
 from reviewer.corpus.model import Paper
-from reviewer.errors import StoreError
+from reviewer.errors import NotFoundError, ReviewerError, StoreError
 from reviewer.index.embedder import Embedder
 from reviewer.index.lexical import LexicalIndex, lexical_text
 from reviewer.locks import exclusive_lock
 from reviewer.settings import Settings
 
 WRITE_BATCH = 256
+# Ids per delete call (Chroma's own limit may be lower): one call is all or nothing.
+DELETE_BATCH = 5000
 LOOKUP_CHUNK = 100
 # Above this many identity keys, one pass over the whole collection beats
 # per-key queries: Chroma scans for `$contains` on array metadata, so each
@@ -101,6 +106,22 @@ def record_metadata(paper: Paper, added_at: str, embedder: str) -> dict[str, Any
         "added_at": added_at,
         "embedder": embedder,
     }
+
+
+def ref_keys(ref: str) -> list[str]:
+    """The identity keys a user's reference to a paper may mean, most specific first:
+    its arXiv id (bare, versioned, ``arxiv:`` or URL), its DOI, its normalized title."""
+    keys = []
+    arxiv = parse_arxiv_id(ref.removeprefix("arxiv:"))
+    if arxiv:
+        keys.append(f"arxiv:{arxiv[0]}")
+    doi = normalize_doi(ref.removeprefix("doi:"))
+    if doi:
+        keys.append(f"doi:{doi}")
+    title = normalize_title(ref)
+    if title:
+        keys.append(f"title:{title}")
+    return keys
 
 
 def _unpack(result: Any) -> list[StoredPaper]:
@@ -232,22 +253,34 @@ class Store:
         return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
     def resolve(self, ref: str) -> StoredPaper | None:
-        """A paper by canonical id, bare arXiv id, DOI or exact title."""
-        from reviewer.corpus.ids import normalize_doi, normalize_title, parse_arxiv_id
+        """A paper by canonical id, bare arXiv id, DOI or exact title (see ``resolve_many``)."""
+        matches = self.resolve_many([ref])[ref]
+        return matches[0] if matches else None
 
-        found = self.get(ref)
-        if found:
-            return found
-        keys = []
-        arxiv = parse_arxiv_id(ref.removeprefix("arxiv:"))
-        if arxiv:
-            keys.append(f"arxiv:{arxiv[0]}")
-        doi = normalize_doi(ref.removeprefix("doi:"))
-        if doi:
-            keys.append(f"doi:{doi}")
-        keys.append(f"title:{normalize_title(ref)}")
-        matches = self._lookup_keys(keys)
-        return next(iter(matches.values()), None)
+    def resolve_many(self, refs: Sequence[str]) -> dict[str, list[StoredPaper]]:
+        """The papers each distinct ref names, in one pass for all of them.
+
+        A ref names the paper with that canonical id; failing that, the papers holding
+        its most specific identity key (``ref_keys``: arXiv id, then DOI, then
+        normalized title). Several papers only when distinct papers share that DOI or
+        title (see ``dedupe``); then sorted by id. An unknown ref maps to ``[]``.
+        """
+        unique = list(dict.fromkeys(refs))
+        by_id = {s.paper.id: s for s in self.get_many(unique)}
+        keys = {ref: ref_keys(ref) for ref in unique if ref not in by_id}
+        holders: dict[str, list[StoredPaper]] = {}
+        if keys:
+            found = self._lookup_keys([k for ks in keys.values() for k in ks])
+            for pid in sorted(found):
+                for key in found[pid].metadata.get("keys") or ():
+                    holders.setdefault(key, []).append(found[pid])
+        out: dict[str, list[StoredPaper]] = {}
+        for ref in unique:
+            if ref in by_id:
+                out[ref] = [by_id[ref]]
+            else:
+                out[ref] = next((holders[k] for k in keys[ref] if k in holders), [])
+        return out
 
     def _pages(self, include: list[str]) -> Iterator[Any]:
         """The whole collection as Chroma get() results of up to PAGE records."""
@@ -395,6 +428,72 @@ class Store:
             self._set_meta(revision=uuid.uuid4().hex)
             self.lexical(rebuild=True)
         return result
+
+    def remove(
+        self,
+        refs: Sequence[str],
+        *,
+        missing_ok: bool = False,
+        before_delete: Callable[[list[Paper]], None] | None = None,
+    ) -> list[Paper]:
+        """Remove the papers ``refs`` name (as ``resolve`` reads them: canonical id, bare
+        arXiv id, DOI or exact title); returns them, one per paper, in the order named.
+
+        All or nothing: if a ref names no paper, ``NotFoundError`` lists every such
+        ref, and if one names several (a title or DOI that distinct papers share) a
+        ``ReviewerError`` lists their ids; either way nothing changes. With
+        ``missing_ok`` unknown refs are skipped instead, which is how a removal that
+        was stopped half-way (or one run twice) is finished: the refs already gone
+        are skipped and the rest removed. A paper merged from several sources is one
+        record, and goes whole; ingesting any of its sources again brings it back.
+
+        ``before_delete(papers)`` runs under the write lock once every ref is
+        resolved and before anything is deleted (the place to drop data kept
+        elsewhere about these papers, so that a stop after it is finished by running
+        the same removal again).
+
+        The revision changes before the first delete, so a stop at any point leaves
+        a BM25 index that no longer matches the store and is rebuilt by its next
+        reader; it never serves a removed paper.
+        """
+        unique = list(dict.fromkeys(refs))
+        if not unique:
+            return []
+        with self.write_lock():
+            matches = self.resolve_many(unique)
+            unknown = [ref for ref in unique if not matches[ref]]
+            if unknown and not missing_ok:
+                names = ", ".join(repr(ref) for ref in unknown)
+                raise NotFoundError(
+                    f"no paper {names} in the store"
+                    if len(unknown) == 1
+                    else f"no papers {names} in the store",
+                    hint="Nothing was removed. `reviewer list` or `reviewer search` shows the ids.",
+                )
+            ambiguous = {ref: m for ref, m in matches.items() if len(m) > 1}
+            if ambiguous:
+                raise ReviewerError(
+                    "; ".join(
+                        f"{ref!r} names {len(m)} papers ({', '.join(s.paper.id for s in m)})"
+                        for ref, m in ambiguous.items()
+                    ),
+                    hint="Nothing was removed. Name each paper by its id.",
+                )
+            papers = list({m[0].paper.id: m[0].paper for m in matches.values() if m}.values())
+            if not papers:
+                # A re-run of a finished removal: only make sure BM25 has caught up.
+                self.lexical()
+                return []
+            if before_delete:
+                before_delete(papers)
+            self._set_meta(revision=uuid.uuid4().hex)  # changing (see module doc)
+            ids = [p.id for p in papers]
+            batch = min(DELETE_BATCH, int(self.client.get_max_batch_size()))
+            for start in range(0, len(ids), batch):
+                self.collection.delete(ids=ids[start : start + batch])
+            self._set_meta(revision=uuid.uuid4().hex)
+            self.lexical(rebuild=True)
+        return papers
 
     # -- lexical index ---------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -226,6 +226,19 @@ class LLMDatabase:
                         f"SELECT paper_id, json FROM summaries WHERE paper_id IN ({marks})", chunk
                     ).fetchall()
         return {r[0]: json.loads(r[1]) for r in rows}
+
+    def delete_summaries(self, paper_ids: Sequence[str]) -> int:
+        """Drop the stored summaries of these papers (one transaction); returns how many
+        there were. Cached answers stay: they are keyed by prompt content, not by paper."""
+        unique = list(dict.fromkeys(paper_ids))
+        deleted = 0
+        with self._tx() as conn:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                cursor = conn.execute(f"DELETE FROM summaries WHERE paper_id IN ({marks})", chunk)
+                deleted += cursor.rowcount
+        return deleted
 
 
 def stored_summaries(path: Path, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
