@@ -1,8 +1,8 @@
 """LLMClient's error paths against a fault-injecting stand-in server (tests/fault_server.py):
 bounded transport retries (429 with Retry-After, 5xx, timeouts, resets, unreadable bodies),
 errors that must not be retried (400, 401), the key kept out of every message and log,
-bounded validation re-asks, the response cache (a failed answer replayed as a failure)
-and the budget. The answers the server gives are hand-written JSON, each only as
+bounded validation re-asks, the response cache (a failed answer replayed as a failure;
+refresh) and the budget. The answers the server gives are hand-written JSON, each only as
 good as its test needs: most are meant to fail validation or to tell two answers apart."""
 
 from __future__ import annotations
@@ -455,6 +455,65 @@ def test_a_cached_answer_failing_todays_validators_is_asked_again(
     assert outcome.value is not None and outcome.value.text == "b"
     cached = db.cache_get(client.cache_key(PROMPT, Grounded, {"allowed": ["a", "b"]}))
     assert cached is not None and cached.contents == [HANDWRITTEN_B]
+
+
+# -- refresh -----------------------------------------------------------------------------
+
+
+def test_refresh_asks_again_and_replaces_the_entry(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "0")
+    fault.push(("answer", TOO_LONG), ("answer", VALID))
+    plain, db, settings = make_client()
+    assert ask(plain).failed
+    assert ask(plain).failed and len(fault.requests) == 1  # replayed, not re-asked
+
+    refreshing = LLMClient(settings, db, sleep=Waits(), refresh=True)
+    fresh = ask(refreshing)
+    again = ask(refreshing)  # the same request in the same run: the fresh answer
+
+    assert len(fault.requests) == 2
+    assert not fresh.cache_hit and fresh.value is not None and fresh.answers == 1
+    assert again.cache_hit and again.value is not None and again.rejected == 0
+    later, _, _ = make_client()
+    replayed = ask(later)
+    assert replayed.cache_hit and replayed.value is not None
+    assert replayed.value.text == "a short answer" and replayed.rejected == 0
+    assert len(fault.requests) == 2
+    assert [r["status"] for r in db.calls(run_id=refreshing.run_id)] == ["ok", "cache"]
+
+
+def test_refresh_replaces_a_good_entry_with_a_failure_too(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refresh keeps what the model says now, good or bad: the entry is never a mix."""
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "0")
+    fault.push(("answer", VALID), ("answer", TOO_LONG))
+    plain, db, settings = make_client()
+    assert ask(plain).value is not None
+
+    fresh = ask(LLMClient(settings, db, sleep=Waits(), refresh=True))
+
+    assert fresh.failed and not fresh.cache_hit
+    replayed = ask(make_client()[0])
+    assert replayed.cache_hit and replayed.failed and replayed.rejected == 1
+    assert replayed.contents == [TOO_LONG]
+
+
+def test_refresh_that_fails_in_transport_keeps_the_cached_entry(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fault.push(("answer", VALID), ("status", 400))
+    plain, db, settings = make_client()
+    assert ask(plain).value is not None
+
+    with pytest.raises(LLMError):
+        ask(LLMClient(settings, db, sleep=Waits(), refresh=True))
+
+    kept = ask(make_client()[0])
+    assert kept.cache_hit and kept.value is not None and kept.value.text == "a short answer"
+    assert len(fault.requests) == 2
 
 
 def test_budget_refuses_before_any_request(

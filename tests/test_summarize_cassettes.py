@@ -40,7 +40,7 @@ from reviewer.llm.client import LLMClient
 from reviewer.llm.db import LLMDatabase
 from reviewer.settings import load_settings
 from reviewer.tasks.summarize import summarize_papers
-from reviewer.tasks.summary_model import REPORTABLE_FIELDS, PaperSummary
+from reviewer.tasks.summary_model import REPORTABLE_FIELDS, PaperSummary, lacking_summary
 
 CASSETTES = ROOT / "cassettes" / "test_summarize_cassettes"
 CASSETTE = "summarize_three_seed_papers"
@@ -233,6 +233,10 @@ def test_a_cached_failure_is_replayed_as_the_same_failure(
     assert db2.totals(client2.run_id)["cache_invalid"] == len(pruned)
     stored = db2.get_summaries(list(PAPER_IDS))
     assert {pid for pid, s in stored.items() if s["validation"] == "pruned"} == pruned
+    # A pruned summary is current (nothing to do without a refresh), and is listed for one.
+    papers = [seed_papers()[pid] for pid in PAPER_IDS]
+    assert lacking_summary(papers, stored) == []
+    assert {p.id for p in lacking_summary(papers, stored, include_pruned=True)} == pruned
 
 
 def test_cassettes_hold_no_secret() -> None:

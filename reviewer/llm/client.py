@@ -12,7 +12,8 @@ the response cache and logged as a cache hit, with no model call.
 The cache keeps every answer of a request and whether the last one passed validation.
 A request that failed (every answer rejected) is replayed as the same failure: no value,
 the same errors and rejected count, and a call-log row that carries the errors; it is not
-asked again, so a run is repeatable and costs nothing the second time.
+asked again, so a run is repeatable and costs nothing the second time. ``refresh=True``
+asks the model again and replaces what is cached.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -164,7 +166,12 @@ class _Call:
 
 
 class LLMClient:
-    """One per command run (run_id groups its calls in the log)."""
+    """One per command run (run_id groups its calls in the log).
+
+    ``refresh=True``: do not answer from the cache what was cached before this client
+    asked; ask the model and replace the cached entry with the new answers (whether they
+    pass or fail). A request repeated within the same client is then answered from the
+    fresh entry, so a refreshed run asks each distinct request once."""
 
     def __init__(
         self,
@@ -172,6 +179,7 @@ class LLMClient:
         db: LLMDatabase,
         budget: Budget | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        refresh: bool = False,
     ) -> None:
         self.settings = settings
         self.model = require_model(settings)
@@ -179,7 +187,10 @@ class LLMClient:
         self.budget = budget or Budget(None)
         self.run_id = uuid.uuid4().hex[:12]
         self.price: Price = price_for(settings)
+        self.refresh = refresh
         self._sleep = sleep
+        self._refreshed: set[str] = set()  # keys this client has asked the model anew
+        self._refreshed_lock = threading.Lock()
 
     # -- the public call --------------------------------------------------------------
 
@@ -222,11 +233,14 @@ class LLMClient:
         subject: str | None = None,
     ) -> Outcome[T]:
         key = self.cache_key(prompt, response_model, context)
-        cached = self.db.cache_get(key)
-        if cached is not None:
-            hit = self._replay(_Call(prompt, key, task, subject), cached, response_model, context)
-            if hit is not None:
-                return hit
+        if not self.refresh or key in self._refreshed:
+            cached = self.db.cache_get(key)
+            if cached is not None:
+                hit = self._replay(
+                    _Call(prompt, key, task, subject), cached, response_model, context
+                )
+                if hit is not None:
+                    return hit
 
         import instructor
 
@@ -294,6 +308,9 @@ class LLMClient:
                 rejected=state.rejected,
                 errors=state.errors,
             )
+            if self.refresh:
+                with self._refreshed_lock:
+                    self._refreshed.add(key)
         return Outcome(value, state.contents, state.errors, False, state.answers, state.rejected)
 
     # -- internals ---------------------------------------------------------------------
