@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,15 @@ class CachedAnswer:
     rejected: int  # answers the validators rejected
     errors: list[str]  # the last answer's validation errors ([] when it passed)
     created: str  # when the answers arrived (UTC, ISO 8601)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    entries: int
+    failed: int  # entries whose last answer failed validation
+    size_bytes: int  # the stored answers and errors (the file shrinks only on a VACUUM)
+    oldest: str | None
+    newest: str | None
 
 
 class LLMDatabase:
@@ -268,6 +277,37 @@ class LLMDatabase:
                     json.dumps(list(errors), ensure_ascii=False),
                 ),
             )
+
+    def clear_cache(self, older_than: timedelta | None = None) -> int:
+        """Delete the cached answers (those cached more than ``older_than`` ago, or all);
+        the call log and the stored summaries are kept. Returns how many were deleted."""
+        if older_than is not None and older_than <= timedelta(0):
+            raise ValueError(f"older_than must be positive, not {older_than}")
+        with self._tx() as conn:
+            if older_than is None:
+                cursor = conn.execute("DELETE FROM cache")
+            else:
+                cutoff = datetime.now(timezone.utc) - older_than
+                cursor = conn.execute(
+                    "DELETE FROM cache WHERE created < ?",
+                    (cutoff.isoformat(timespec="milliseconds"),),
+                )
+            return int(cursor.rowcount)
+
+    def cache_stats(self) -> CacheStats:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(1 - valid), 0), "
+                "COALESCE(SUM(LENGTH(CAST(content AS BLOB)) + LENGTH(CAST(errors AS BLOB))), 0), "
+                "MIN(created), MAX(created) FROM cache"
+            ).fetchone()
+        return CacheStats(
+            entries=int(row[0]),
+            failed=int(row[1]),
+            size_bytes=int(row[2]),
+            oldest=row[3],
+            newest=row[4],
+        )
 
     # -- summaries ----------------------------------------------------------------------
 
