@@ -1,7 +1,9 @@
 """LLMClient's error paths against a fault-injecting stand-in server (tests/fault_server.py):
 bounded transport retries (429 with Retry-After, 5xx, timeouts, resets, unreadable bodies),
 errors that must not be retried (400, 401), the key kept out of every message and log,
-bounded validation re-asks, the response cache and the budget."""
+bounded validation re-asks, the response cache (a failed answer replayed as a failure;
+refresh) and the budget. The answers the server gives are hand-written JSON, each only as
+good as its test needs: most are meant to fail validation or to tell two answers apart."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import run_cli
 from fault_server import FaultServer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from reviewer.errors import BudgetExceeded, LLMError
 from reviewer.llm.client import LLMClient, Outcome
@@ -26,6 +28,9 @@ from reviewer.settings import Settings, load_settings
 SECRET = "sk-test-SECRET-123456"
 VALID = json.dumps({"text": "a short answer"})
 TOO_LONG = json.dumps({"text": "x" * 80})
+# Two more hand-written answers, told apart by the Grounded tests' validators.
+HANDWRITTEN_A = json.dumps({"text": "a"})
+HANDWRITTEN_B = json.dumps({"text": "b"})
 PROMPT = RenderedPrompt(
     "fault_test",
     1,
@@ -341,6 +346,174 @@ def test_second_call_is_served_from_cache(fault: FaultServer) -> None:
     assert [r["status"] for r in rows] == ["ok", "cache"]
     assert rows[1]["cache_hit"] is True
     assert rows[1]["cost_usd"] == 0
+
+
+class Grounded(BaseModel):
+    """Passes only when its text is one of the context's ``allowed`` words and not one
+    that today's validators have ``BANNED``: validation that depends on more than the
+    request, as the grounding rules do."""
+
+    text: str
+
+    @model_validator(mode="after")
+    def _allowed(self, info: ValidationInfo) -> Grounded:
+        allowed = (info.context or {}).get("allowed")
+        if allowed is not None and self.text not in allowed:
+            raise ValueError(f"{self.text!r} is not one of {allowed}")
+        if self.text in BANNED:
+            raise ValueError(f"{self.text!r} is banned")
+        return self
+
+
+BANNED: set[str] = set()
+
+
+def ask_grounded(client: LLMClient, allowed: list[str]) -> Outcome[Grounded]:
+    return client.structured(
+        PROMPT, Grounded, context={"allowed": allowed}, task="fault_test", subject="p1"
+    )
+
+
+def test_a_failed_answer_is_replayed_as_the_same_failure(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "1")
+    fault.default = ("answer", TOO_LONG)
+    first_client, db, _ = make_client()
+    first = ask(first_client)
+    assert first.failed and (first.answers, first.rejected) == (2, 2)
+
+    client, _, _ = make_client()  # another run on the same cache
+    again = ask(client)
+
+    assert len(fault.requests) == 2  # no new request
+    assert again.cache_hit and again.failed and again.value is None
+    assert (again.answers, again.rejected) == (0, 2)
+    assert again.errors == first.errors and any("at most 50" in e for e in again.errors)
+    assert again.contents == first.contents == [TOO_LONG, TOO_LONG]
+    rows = db.calls(run_id=client.run_id)
+    assert [(r["status"], r["cache_hit"]) for r in rows] == [("cache", True)]
+    assert "failed validation (2 rejected)" in rows[0]["error"]
+    assert "at most 50 characters" in rows[0]["error"]
+    run = db.totals(client.run_id)
+    assert (run["model_calls"], run["cache_hits"], run["cache_invalid"]) == (0, 1, 1)
+    # The ledger counts each rejected answer once: the replay made no new one.
+    assert db.totals()["rejected"] == 2
+
+
+def test_a_valid_hit_carries_the_rejections_it_took(fault: FaultServer) -> None:
+    fault.push(("answer", TOO_LONG), ("answer", VALID))
+    client, db, _ = make_client()
+
+    first = ask(client)
+    again = ask(client)
+
+    assert len(fault.requests) == 2
+    assert (first.answers, first.rejected) == (2, 1)
+    assert again.cache_hit and again.value is not None and not again.failed
+    assert (again.answers, again.rejected, again.errors) == (0, 1, [])
+    assert again.value.text == "a short answer"
+    assert db.calls()[-1]["status"] == "cache" and db.calls()[-1]["error"] is None
+    assert db.totals(client.run_id)["cache_invalid"] == 0
+
+
+def test_a_failure_in_one_context_is_not_replayed_in_another(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same request checked against another context is another cache entry: an
+    answer that failed against the first is never replayed as passing the second."""
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "0")
+    fault.default = ("answer", HANDWRITTEN_A)
+    client, _, _ = make_client()
+
+    failed = ask_grounded(client, allowed=["b"])
+    passed = ask_grounded(client, allowed=["a"])
+
+    assert failed.failed and not failed.cache_hit
+    assert passed.value is not None and not passed.cache_hit
+    assert len(fault.requests) == 2
+    assert client.cache_key(PROMPT, Grounded, {"allowed": ["b"]}) != client.cache_key(
+        PROMPT, Grounded, {"allowed": ["a"]}
+    )
+    assert ask_grounded(client, allowed=["b"]).failed  # each replays its own verdict
+    assert ask_grounded(client, allowed=["a"]).value is not None
+    assert len(fault.requests) == 2
+
+
+def test_a_cached_answer_failing_todays_validators_is_asked_again(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(f"{__name__}.BANNED", set())
+    fault.push(("answer", HANDWRITTEN_A), ("answer", HANDWRITTEN_B))
+    client, db, _ = make_client()
+    assert ask_grounded(client, allowed=["a", "b"]).value is not None
+
+    BANNED.add("a")  # a stricter rule since the answer was cached
+    outcome = ask_grounded(client, allowed=["a", "b"])
+
+    assert not outcome.cache_hit and len(fault.requests) == 2
+    assert outcome.value is not None and outcome.value.text == "b"
+    cached = db.cache_get(client.cache_key(PROMPT, Grounded, {"allowed": ["a", "b"]}))
+    assert cached is not None and cached.contents == [HANDWRITTEN_B]
+
+
+# -- refresh -----------------------------------------------------------------------------
+
+
+def test_refresh_asks_again_and_replaces_the_entry(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "0")
+    fault.push(("answer", TOO_LONG), ("answer", VALID))
+    plain, db, settings = make_client()
+    assert ask(plain).failed
+    assert ask(plain).failed and len(fault.requests) == 1  # replayed, not re-asked
+
+    refreshing = LLMClient(settings, db, sleep=Waits(), refresh=True)
+    fresh = ask(refreshing)
+    again = ask(refreshing)  # the same request in the same run: the fresh answer
+
+    assert len(fault.requests) == 2
+    assert not fresh.cache_hit and fresh.value is not None and fresh.answers == 1
+    assert again.cache_hit and again.value is not None and again.rejected == 0
+    later, _, _ = make_client()
+    replayed = ask(later)
+    assert replayed.cache_hit and replayed.value is not None
+    assert replayed.value.text == "a short answer" and replayed.rejected == 0
+    assert len(fault.requests) == 2
+    assert [r["status"] for r in db.calls(run_id=refreshing.run_id)] == ["ok", "cache"]
+
+
+def test_refresh_replaces_a_good_entry_with_a_failure_too(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refresh keeps what the model says now, good or bad: the entry is never a mix."""
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "0")
+    fault.push(("answer", VALID), ("answer", TOO_LONG))
+    plain, db, settings = make_client()
+    assert ask(plain).value is not None
+
+    fresh = ask(LLMClient(settings, db, sleep=Waits(), refresh=True))
+
+    assert fresh.failed and not fresh.cache_hit
+    replayed = ask(make_client()[0])
+    assert replayed.cache_hit and replayed.failed and replayed.rejected == 1
+    assert replayed.contents == [TOO_LONG]
+
+
+def test_refresh_that_fails_in_transport_keeps_the_cached_entry(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fault.push(("answer", VALID), ("status", 400))
+    plain, db, settings = make_client()
+    assert ask(plain).value is not None
+
+    with pytest.raises(LLMError):
+        ask(LLMClient(settings, db, sleep=Waits(), refresh=True))
+
+    kept = ask(make_client()[0])
+    assert kept.cache_hit and kept.value is not None and kept.value.text == "a short answer"
+    assert len(fault.requests) == 2
 
 
 def test_budget_refuses_before_any_request(

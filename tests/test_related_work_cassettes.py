@@ -201,6 +201,35 @@ def test_local_model_answers_are_rejected_reasked_and_dropped(
 
 
 @pytest.mark.vcr
+@pytest.mark.default_cassette(f"{DRAFT}.yaml")
+def test_a_replayed_draft_is_the_same_and_counts_the_failures_it_replays(
+    draft_model: dict[str, Any], vcr: Any
+) -> None:
+    """The draft again from the cache: the same sections and dropped sentences (failed
+    answers pruned again, never passed), and the footer counts the replayed failures."""
+    from reviewer.llm.db import LLMDatabase
+    from reviewer.settings import load_settings
+
+    code, out, err = _cli(*DRAFT_ARGS, "--format", "json")
+    assert code == 0, err
+    first = json.loads(out)
+    played = vcr.play_count
+    code, out, err = _cli(*DRAFT_ARGS, "--format", "json")
+    assert code == 0, err
+    second = json.loads(out)
+    assert vcr.play_count == played
+    assert second["sections"] == first["sections"] and second["dropped"] == first["dropped"]
+    assert first["footer"]["cache_hits_invalid"] == 0
+    assert second["footer"]["model_calls"] == 0
+    db = LLMDatabase(load_settings().llm_db_path)
+    failed = db.cache_stats().failed
+    db.close()
+    if is_local(draft_model):
+        assert failed >= 1
+    assert second["footer"]["cache_hits_invalid"] == failed
+
+
+@pytest.mark.vcr
 @pytest.mark.default_cassette(f"{COMPARE}.yaml")
 def test_compare_cells_are_grounded_or_marked(compare_model: dict[str, Any], vcr: Any) -> None:
     code, out, err = _cli("compare", "--ids", *COMPARE_IDS, "--format", "json")

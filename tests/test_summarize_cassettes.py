@@ -40,7 +40,7 @@ from reviewer.llm.client import LLMClient
 from reviewer.llm.db import LLMDatabase
 from reviewer.settings import load_settings
 from reviewer.tasks.summarize import summarize_papers
-from reviewer.tasks.summary_model import REPORTABLE_FIELDS, PaperSummary
+from reviewer.tasks.summary_model import REPORTABLE_FIELDS, PaperSummary, lacking_summary
 
 CASSETTES = ROOT / "cassettes" / "test_summarize_cassettes"
 CASSETTE = "summarize_three_seed_papers"
@@ -208,6 +208,35 @@ def test_repeating_the_task_makes_no_model_call(recorded_model: dict[str, Any], 
     assert [r["cache_hit"] for r in rows] == [True, True, True]
     assert all(r["status"] == "cache" and r["cost_usd"] == 0 for r in rows)
     assert [s.model_dump() for s in again] == [s.model_dump() for s in first]
+
+
+@pytest.mark.vcr
+def test_a_cached_failure_is_replayed_as_the_same_failure(
+    recorded_model: dict[str, Any], vcr: Any
+) -> None:
+    """A paper whose every answer failed validation is replayed from the cache as that
+    failure: pruned again (never stored as passed), its rejected answers counted again,
+    and its call-log row carrying the errors."""
+    first, report1, _db, _ = _run()
+    played = vcr.play_count
+    again, report2, db2, client2 = _run()
+    assert vcr.play_count == played
+    pruned = {s.paper_id for s in first if s.validation == "pruned"}
+    if is_local(recorded_model):
+        assert pruned  # SmolLM2 fails some: the point of this test
+    assert {s.paper_id for s in again if s.validation == "pruned"} == pruned
+    assert report2.rejected_answers == report1.rejected_answers
+    assert report2.cached_failures == len(pruned)
+    rows = db2.calls(run_id=client2.run_id)
+    assert {r["subject"] for r in rows if r["error"]} == pruned
+    assert all("failed validation" in r["error"] for r in rows if r["error"])
+    assert db2.totals(client2.run_id)["cache_invalid"] == len(pruned)
+    stored = db2.get_summaries(list(PAPER_IDS))
+    assert {pid for pid, s in stored.items() if s["validation"] == "pruned"} == pruned
+    # A pruned summary is current (nothing to do without a refresh), and is listed for one.
+    papers = [seed_papers()[pid] for pid in PAPER_IDS]
+    assert lacking_summary(papers, stored) == []
+    assert {p.id for p in lacking_summary(papers, stored, include_pruned=True)} == pruned
 
 
 def test_cassettes_hold_no_secret() -> None:

@@ -8,6 +8,12 @@ Two kinds of retry, kept apart and both bounded:
 
 Every HTTP attempt is a row in the call log; a repeated task is answered from
 the response cache and logged as a cache hit, with no model call.
+
+The cache keeps every answer of a request and whether the last one passed validation.
+A request that failed (every answer rejected) is replayed as the same failure: no value,
+the same errors and rejected count, and a call-log row that carries the errors; it is not
+asked again, so a run is repeatable and costs nothing the second time. ``refresh=True``
+asks the model again and replaces what is cached.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import hashlib
 import json
 import os
 import random
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -26,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from reviewer.errors import BudgetExceeded, ConfigError, LLMError
 from reviewer.llm.cost import Budget, Price, price_for
-from reviewer.llm.db import CallRecord, LLMDatabase
+from reviewer.llm.db import CachedAnswer, CallRecord, LLMDatabase
 from reviewer.prompts import RenderedPrompt
 from reviewer.settings import Settings
 
@@ -125,14 +132,20 @@ class ContextWindowExceeded(LLMError):
 
 @dataclass
 class Outcome(Generic[T]):
-    """The result of one structured request."""
+    """The result of one structured request. A cache hit carries what the request that
+    was cached got: the same value (or None), errors and rejected count."""
 
     value: T | None  # validated against the context; None when every answer failed
     contents: list[str]  # every answer's raw text, oldest first (what the cache stores)
     errors: list[str]  # validation errors of the last answer
     cache_hit: bool
-    answers: int  # answers received (1 + re-asks); 0 on a cache hit
-    rejected: int  # answers the validators rejected
+    answers: int  # answers received now (1 + re-asks); 0 on a cache hit
+    rejected: int  # answers the validators rejected (on a cache hit: when it was cached)
+
+    @property
+    def failed(self) -> bool:
+        """Every answer failed validation: ``contents`` may still be pruned, never trusted."""
+        return self.value is None
 
 
 @dataclass
@@ -153,7 +166,12 @@ class _Call:
 
 
 class LLMClient:
-    """One per command run (run_id groups its calls in the log)."""
+    """One per command run (run_id groups its calls in the log).
+
+    ``refresh=True``: do not answer from the cache what was cached before this client
+    asked; ask the model and replace the cached entry with the new answers (whether they
+    pass or fail). A request repeated within the same client is then answered from the
+    fresh entry, so a refreshed run asks each distinct request once."""
 
     def __init__(
         self,
@@ -161,6 +179,7 @@ class LLMClient:
         db: LLMDatabase,
         budget: Budget | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        refresh: bool = False,
     ) -> None:
         self.settings = settings
         self.model = require_model(settings)
@@ -168,11 +187,22 @@ class LLMClient:
         self.budget = budget or Budget(None)
         self.run_id = uuid.uuid4().hex[:12]
         self.price: Price = price_for(settings)
+        self.refresh = refresh
         self._sleep = sleep
+        self._refreshed: set[str] = set()  # keys this client has asked the model anew
+        self._refreshed_lock = threading.Lock()
 
     # -- the public call --------------------------------------------------------------
 
-    def cache_key(self, prompt: RenderedPrompt, response_model: type[BaseModel]) -> str:
+    def cache_key(
+        self,
+        prompt: RenderedPrompt,
+        response_model: type[BaseModel],
+        context: Mapping[str, Any] | None = None,
+    ) -> str:
+        """What identifies a request: the model and server, the prompt and its rendered
+        messages, the schema, the parameters, and the validation context (JSON data) that
+        decides whether an answer passes: the same answer may pass one and fail another."""
         blob = json.dumps(
             {
                 "model": self.model,
@@ -185,9 +215,11 @@ class LLMClient:
                     self.settings.max_tokens,
                     self.settings.llm_reasks,
                 ],
+                "context": dict(context or {}),
             },
             sort_keys=True,
             ensure_ascii=False,
+            default=str,
         )
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -200,13 +232,15 @@ class LLMClient:
         task: str,
         subject: str | None = None,
     ) -> Outcome[T]:
-        key = self.cache_key(prompt, response_model)
-        cached = self.db.cache_get(key)
-        if cached is not None:
-            self._log(_Call(prompt, key, task, subject), status="cache", cache_hit=True)
-            contents = [str(c) for c in json.loads(cached)]
-            replayed, errors = self._validate(contents[-1], response_model, context)
-            return Outcome(replayed, contents, errors, True, 0, 0)
+        key = self.cache_key(prompt, response_model, context)
+        if not self.refresh or key in self._refreshed:
+            cached = self.db.cache_get(key)
+            if cached is not None:
+                hit = self._replay(
+                    _Call(prompt, key, task, subject), cached, response_model, context
+                )
+                if hit is not None:
+                    return hit
 
         import instructor
 
@@ -265,11 +299,48 @@ class LLMClient:
             value = None  # every answer failed validation; the last one is kept below
         if state.contents:
             self.db.cache_put(
-                key, self.model, prompt.id, prompt.version, json.dumps(state.contents)
+                key,
+                self.model,
+                prompt.id,
+                prompt.version,
+                state.contents,
+                valid=value is not None,
+                rejected=state.rejected,
+                errors=state.errors,
             )
+            if self.refresh:
+                with self._refreshed_lock:
+                    self._refreshed.add(key)
         return Outcome(value, state.contents, state.errors, False, state.answers, state.rejected)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _replay(
+        self,
+        call: _Call,
+        cached: CachedAnswer,
+        response_model: type[T],
+        context: dict[str, Any],
+    ) -> Outcome[T] | None:
+        """The cached request's outcome again, or None when it must be asked anew."""
+        if not cached.valid:
+            # A failure stays a failure: no value, the original errors and rejected count,
+            # and a log row that says so (status "cache" with the errors).
+            note = f"cached answer failed validation ({cached.rejected} rejected): "
+            self._log(
+                call,
+                status="cache",
+                cache_hit=True,
+                error=redact(note + "; ".join(cached.errors), self.settings)[:2000],
+            )
+            return Outcome(None, cached.contents, list(cached.errors), True, 0, cached.rejected)
+        value, _ = self._validate(cached.contents[-1], response_model, context)
+        if value is None:
+            # It passed when cached but fails today's validators (their rules changed):
+            # the stored verdict no longer holds, so the model is asked again.
+            return None
+        self._log(call, status="cache", cache_hit=True)
+        return Outcome(value, cached.contents, [], True, 0, cached.rejected)
 
     def _validate(
         self, content: str, response_model: type[T], context: dict[str, Any]

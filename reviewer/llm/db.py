@@ -14,12 +14,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 # calls.status: ok (an answer arrived), invalid (it failed validation), error (transport
-# failure), cache (answered from the cache, no request).
+# failure), cache (answered from the cache, no request). A cache row with an error replayed
+# an answer that had failed validation when it was cached; the error is that failure's.
 MIGRATIONS = (
     """
     CREATE TABLE calls (
@@ -62,6 +63,18 @@ MIGRATIONS = (
         updated TEXT NOT NULL
     );
     """,
+    # 2: each cached entry says whether its last answer passed validation, how many answers
+    # the validators rejected and the last answer's errors, so that a failure is replayed as
+    # a failure. Entries written before did not say (a failure could be replayed as if it
+    # were good), and the cache key now also covers the validation context, so no old key
+    # would be asked for again: they are dropped.
+    """
+    DELETE FROM cache;
+    ALTER TABLE cache ADD COLUMN valid INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cache ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cache ADD COLUMN errors TEXT NOT NULL DEFAULT '[]';
+    CREATE INDEX cache_created ON cache(created);
+    """,
 )
 
 
@@ -93,6 +106,26 @@ class CallRecord:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class CachedAnswer:
+    """One entry of the response cache: every answer of one structured request."""
+
+    contents: list[str]  # every answer's raw text, oldest first
+    valid: bool  # the last answer passed validation
+    rejected: int  # answers the validators rejected
+    errors: list[str]  # the last answer's validation errors ([] when it passed)
+    created: str  # when the answers arrived (UTC, ISO 8601)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    entries: int
+    failed: int  # entries whose last answer failed validation
+    size_bytes: int  # the stored answers and errors (the file shrinks only on a VACUUM)
+    oldest: str | None
+    newest: str | None
+
+
 class LLMDatabase:
     """Thread-safe (one connection, one lock); several processes may share the file."""
 
@@ -108,9 +141,22 @@ class LLMDatabase:
 
     def _migrate(self) -> None:
         with self._lock:
-            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._conn.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+            if self._conn.execute("PRAGMA user_version").fetchone()[0] >= len(MIGRATIONS):
+                return
+            # Another process may be migrating the same file: take the write lock first,
+            # then read the version again, so each migration runs exactly once.
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA user_version={number}")
+            except BaseException:
+                self._conn.rollback()
+                raise
+            self._conn.commit()
 
     def close(self) -> None:
         with self._lock:
@@ -166,6 +212,7 @@ class LLMDatabase:
             "SELECT COUNT(*) AS rows, "
             "SUM(CASE WHEN cache_hit=0 THEN 1 ELSE 0 END) AS model_calls, "
             "SUM(cache_hit) AS cache_hits, "
+            "SUM(CASE WHEN cache_hit=1 AND error IS NOT NULL THEN 1 ELSE 0 END) AS cache_invalid, "
             "SUM(CASE WHEN status='invalid' THEN 1 ELSE 0 END) AS rejected, "
             "SUM(CASE WHEN status='error' THEN 1 ELSE 0 END) AS errors, "
             "COALESCE(SUM(input_tokens), 0) AS input_tokens, "
@@ -185,17 +232,82 @@ class LLMDatabase:
 
     # -- response cache ---------------------------------------------------------------
 
-    def cache_get(self, key: str) -> str | None:
+    def cache_get(self, key: str) -> CachedAnswer | None:
         with self._lock:
-            row = self._conn.execute("SELECT content FROM cache WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+            row = self._conn.execute(
+                "SELECT content, valid, rejected, errors, created FROM cache WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        return CachedAnswer(
+            contents=[str(c) for c in json.loads(row["content"])],
+            valid=bool(row["valid"]),
+            rejected=int(row["rejected"]),
+            errors=[str(e) for e in json.loads(row["errors"])],
+            created=str(row["created"]),
+        )
 
-    def cache_put(self, key: str, model: str, prompt_id: str, version: int, content: str) -> None:
+    def cache_put(
+        self,
+        key: str,
+        model: str,
+        prompt_id: str,
+        version: int,
+        contents: Sequence[str],
+        *,
+        valid: bool,
+        rejected: int,
+        errors: Sequence[str] = (),
+    ) -> None:
+        """Store (or replace) the answers of one request, with whether the last passed."""
         with self._tx() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?, ?)",
-                (key, model, prompt_id, version, content, now()),
+                "INSERT OR REPLACE INTO cache "
+                "(key, model, prompt_id, prompt_version, content, created, valid, rejected, errors)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    model,
+                    prompt_id,
+                    version,
+                    json.dumps(list(contents), ensure_ascii=False),
+                    now(),
+                    int(valid),
+                    rejected,
+                    json.dumps(list(errors), ensure_ascii=False),
+                ),
             )
+
+    def clear_cache(self, older_than: timedelta | None = None) -> int:
+        """Delete the cached answers (those cached more than ``older_than`` ago, or all);
+        the call log and the stored summaries are kept. Returns how many were deleted."""
+        if older_than is not None and older_than <= timedelta(0):
+            raise ValueError(f"older_than must be positive, not {older_than}")
+        with self._tx() as conn:
+            if older_than is None:
+                cursor = conn.execute("DELETE FROM cache")
+            else:
+                cutoff = datetime.now(timezone.utc) - older_than
+                cursor = conn.execute(
+                    "DELETE FROM cache WHERE created < ?",
+                    (cutoff.isoformat(timespec="milliseconds"),),
+                )
+            return int(cursor.rowcount)
+
+    def cache_stats(self) -> CacheStats:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(1 - valid), 0), "
+                "COALESCE(SUM(LENGTH(CAST(content AS BLOB)) + LENGTH(CAST(errors AS BLOB))), 0), "
+                "MIN(created), MAX(created) FROM cache"
+            ).fetchone()
+        return CacheStats(
+            entries=int(row[0]),
+            failed=int(row[1]),
+            size_bytes=int(row[2]),
+            oldest=row[3],
+            newest=row[4],
+        )
 
     # -- summaries ----------------------------------------------------------------------
 

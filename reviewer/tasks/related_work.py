@@ -102,6 +102,11 @@ class Footer(BaseModel):
     model: str | None
     model_calls: int = 0
     cache_hits: int = 0
+    cache_hits_invalid: int = Field(
+        default=0,
+        description="Cache hits that replayed a request whose every answer had failed "
+        "validation: what still fails in them is dropped again.",
+    )
     answers_rejected: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -472,6 +477,7 @@ def assemble(
         model=model,
         model_calls=int(totals.get("model_calls", 0)),
         cache_hits=int(totals.get("cache_hits", 0)),
+        cache_hits_invalid=int(totals.get("cache_invalid", 0)),
         answers_rejected=int(totals.get("rejected", 0)),
         input_tokens=int(totals.get("input_tokens", 0)),
         output_tokens=int(totals.get("output_tokens", 0)),

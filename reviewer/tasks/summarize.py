@@ -2,7 +2,9 @@
 
 What fails validation after the re-asks is dropped from the summary and listed
 in its ``dropped`` field; a paper whose every answer was unreadable gets no
-summary and is reported as failed.
+summary and is reported as failed. A request replayed from the cache is treated
+exactly as when it was asked: a cached failure is pruned again (``validation:
+"pruned"``) and counts its rejected answers again.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ PROMPT_ID = "summarize_paper"
 class SummarizeReport:
     summaries: list[PaperSummary] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (paper id, why)
-    rejected_answers: int = 0
+    rejected_answers: int = 0  # including those of failures replayed from the cache
     answers: int = 0
     cache_hits: int = 0
+    cached_failures: int = 0  # cache hits whose every answer had failed validation
     stopped: BudgetExceeded | None = None
 
 
@@ -115,6 +118,7 @@ def summarize_papers(
                 report.answers += outcome.answers
                 report.rejected_answers += outcome.rejected
                 report.cache_hits += int(outcome.cache_hit)
+                report.cached_failures += int(outcome.cache_hit and outcome.failed)
                 if summary is not None:
                     by_id[paper.id] = summary
                 else:

@@ -352,11 +352,21 @@ def build_summary(
     )
 
 
-def lacking_summary(papers: Iterable[Any], stored: Mapping[str, Any]) -> list[Any]:
-    """The papers with an abstract whose stored summary is missing or not current."""
-    return [
-        p for p in papers if p.abstract.strip() and current_summary(p, stored.get(p.id)) is None
-    ]
+def lacking_summary(
+    papers: Iterable[Any], stored: Mapping[str, Any], *, include_pruned: bool = False
+) -> list[Any]:
+    """The papers with an abstract whose stored summary is missing or not current; with
+    ``include_pruned``, also those whose current summary was pruned (some answers failed
+    validation), which a refresh may get right (without one, the cache replays the same
+    failure)."""
+    lacking = []
+    for paper in papers:
+        if not paper.abstract.strip():
+            continue
+        summary = current_summary(paper, stored.get(paper.id))
+        if summary is None or (include_pruned and summary.validation != "passed"):
+            lacking.append(paper)
+    return lacking
 
 
 def current_summary(paper: Any, stored: Mapping[str, Any] | None) -> PaperSummary | None:
