@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from reviewer.errors import ConfigError, NotFoundError, ReviewerError, UsageError
 from reviewer.progress import LogReporter, Reporter
 from reviewer.results import (
+    CacheCleared,
+    CacheStatsReport,
     ExportReport,
     FailedPaper,
     FileRead,
@@ -364,6 +366,45 @@ class Reviewer:
         finally:
             db.close()
 
+    def clear_cache(self, older_than_days: float | None = None) -> CacheCleared:
+        """Delete the model's cached answers (all, or those cached more than
+        ``older_than_days`` ago). The call log and the stored summaries stay."""
+        from datetime import timedelta
+
+        from reviewer.llm.db import LLMDatabase
+
+        if older_than_days is not None and not 0 < older_than_days < float("inf"):
+            raise UsageError(f"--older-than: {older_than_days!r} is not a positive number of days")
+        deleted = remaining = 0
+        if self.settings.llm_db_path.exists():
+            db = LLMDatabase(self.settings.llm_db_path)
+            try:
+                # timedelta holds at most 999999999 days; nothing was cached that long ago.
+                age = (
+                    None
+                    if older_than_days is None
+                    else timedelta(days=min(older_than_days, 999_999_999))
+                )
+                deleted = db.clear_cache(age)
+                remaining = db.cache_stats().entries
+            finally:
+                db.close()
+        return CacheCleared(deleted=deleted, remaining=remaining, older_than_days=older_than_days)
+
+    def cache_stats(self) -> CacheStatsReport:
+        """What the response cache holds; it is not created when there is none."""
+        from dataclasses import asdict
+
+        from reviewer.llm.db import LLMDatabase
+
+        if not self.settings.llm_db_path.exists():
+            return CacheStatsReport(entries=0, failed=0, size_bytes=0, oldest=None, newest=None)
+        db = LLMDatabase(self.settings.llm_db_path)
+        try:
+            return CacheStatsReport(**asdict(db.cache_stats()))
+        finally:
+            db.close()
+
     def config_report(self) -> dict[str, Any]:
         """The settings in use, keys masked, and what is missing."""
         from reviewer.settings_report import settings_report
@@ -387,9 +428,11 @@ class Reviewer:
         papers: Sequence[Paper] | None = None,
         concurrency: int | None = None,
         max_cost: float | None = None,
+        refresh: bool = False,
     ) -> SummarizeResult:
         """A grounded ``PaperSummary`` of each paper named by ``ids``, of the top ``k``
-        hits of ``query``, or of ``papers``. Cached; needs a model."""
+        hits of ``query``, or of ``papers``. Cached; needs a model. ``refresh`` asks the
+        model again and replaces the cached answers (every model-backed method takes it)."""
         from reviewer.llm.client import require_model
 
         require_model(self.settings)
@@ -404,7 +447,7 @@ class Reviewer:
                 have = {p.id for p in chosen}
                 chosen += [h.paper for h in self._hits(query, k) if h.paper.id not in have]
             papers = chosen
-        return self._summarize(list(papers), concurrency, max_cost)
+        return self._summarize(list(papers), concurrency, max_cost, refresh)
 
     def related_work(
         self,
@@ -423,6 +466,7 @@ class Reviewer:
         extractive: bool = False,
         concurrency: int | None = None,
         max_cost: float | None = None,
+        refresh: bool = False,
         trace: Trace | None = None,
     ) -> RelatedWorkDraft:
         """A related-work section on ``topic``: retrieve, group into themes, write one
@@ -436,7 +480,7 @@ class Reviewer:
 
         plan = self._plan(
             topic, k, include, exclude, since, until, themes, outline_file, expand,
-            summarize, extractive, concurrency, max_cost, trace,
+            summarize, extractive, concurrency, max_cost, trace, refresh,
         )  # fmt: skip
         try:
             sections, dropped = self._write_sections(plan, words, concurrency)
@@ -490,12 +534,13 @@ class Reviewer:
         extractive: bool = False,
         concurrency: int | None = None,
         max_cost: float | None = None,
+        refresh: bool = False,
     ) -> Outline:
         """The themes and papers ``related_work`` would write about, to edit and pass back
         as ``outline_file``."""
         plan = self._plan(
             topic, k, include, exclude, since, until, themes, outline_file, expand,
-            summarize, extractive, concurrency, max_cost, None,
+            summarize, extractive, concurrency, max_cost, None, refresh,
         )  # fmt: skip
         plan.close()
         return Outline(
@@ -523,6 +568,7 @@ class Reviewer:
         extractive: bool = False,
         concurrency: int | None = None,
         max_cost: float | None = None,
+        refresh: bool = False,
     ) -> CompareTable:
         """One row per paper (the top ``k`` hits of ``topic`` and/or ``ids``), one cell
         per column, each with its evidence from the abstract or "not reported"."""
@@ -543,7 +589,7 @@ class Reviewer:
         if not topic and not ids:
             raise UsageError('say which papers: reviewer compare "TOPIC" or --ids ID...')
         filters = self._filters(since, until)
-        client, db = self._model_client(extractive, max_cost)
+        client, db = self._model_client(extractive, max_cost, refresh)
         try:
             papers = self.resolve(ids, "--ids: not in the store")
             if topic:
@@ -606,6 +652,7 @@ class Reviewer:
         summarize: bool = False,
         concurrency: int | None = None,
         max_cost: float | None = None,
+        refresh: bool = False,
     ) -> ExportReport:
         """Every paper as JSON for a wiki: ``out/index.json``, ``out/papers/<name>.json``
         and the JSON Schemas. ``summarize`` first summarizes papers lacking a current
@@ -623,9 +670,9 @@ class Reviewer:
         summaries = self.summaries()
         stopped = None
         if summarize:
-            todo = lacking_summary(papers, summaries)
+            todo = lacking_summary(papers, summaries, include_pruned=refresh)
             if todo:
-                result = self._summarize(todo, concurrency, max_cost)
+                result = self._summarize(todo, concurrency, max_cost, refresh)
                 stopped = result.stopped_error
                 summaries = self.summaries()
             else:
@@ -660,6 +707,7 @@ class Reviewer:
         summarize: bool = False,
         name_themes: bool = False,
         max_themes: int = 5,
+        refresh: bool = False,
         today: date | None = None,
     ) -> DigestRun:
         """Build the digest of a window (``since``/``until``, an ISO ``week``, or ``new``:
@@ -683,6 +731,7 @@ class Reviewer:
             summarize=summarize,
             name_themes=name_themes,
             max_themes=max_themes,
+            refresh=refresh,
             today=today or date.today(),
         )
         return run_digest(self, request)
@@ -712,7 +761,7 @@ class Reviewer:
             self.reporter.finish()
 
     def _model_client(
-        self, extractive: bool, max_cost: float | None
+        self, extractive: bool, max_cost: float | None, refresh: bool = False
     ) -> tuple[LLMClient | None, LLMDatabase | None]:
         """The LLM client, or (None, None) in extractive mode; without a model and without
         extractive, a ConfigError naming the settings (exit 3)."""
@@ -730,10 +779,14 @@ class Reviewer:
                 hint=f"{exc.hint} Or pass --extractive for a draft quoted from the abstracts.",
             ) from None
         db = LLMDatabase(self.settings.llm_db_path)
-        return LLMClient(self.settings, db, Budget(max_cost)), db
+        return LLMClient(self.settings, db, Budget(max_cost), refresh=refresh), db
 
     def _summarize(
-        self, papers: list[Paper], concurrency: int | None, max_cost: float | None
+        self,
+        papers: list[Paper],
+        concurrency: int | None,
+        max_cost: float | None,
+        refresh: bool = False,
     ) -> SummarizeResult:
         from reviewer.llm.client import LLMClient
         from reviewer.llm.cost import Budget
@@ -743,7 +796,7 @@ class Reviewer:
         db = LLMDatabase(self.settings.llm_db_path)
         report = None
         try:
-            client = LLMClient(self.settings, db, Budget(max_cost))
+            client = LLMClient(self.settings, db, Budget(max_cost), refresh=refresh)
             workers = concurrency or self.settings.concurrency
             self.reporter.note(
                 f"Summarizing {len(papers)} papers with {client.model} ({workers} at a time)…"
@@ -801,6 +854,7 @@ class Reviewer:
         concurrency: int | None,
         max_cost: float | None,
         trace: Trace | None,
+        refresh: bool = False,
     ) -> _DraftPlan:
         """Everything a draft needs before the writing: papers, keys and themes."""
         from reviewer.render.draft import read_outline
@@ -815,7 +869,7 @@ class Reviewer:
         named = topic or (parsed[0] if parsed else None)
         if not named:
             raise UsageError('say what the section is about: reviewer related-work "TOPIC"')
-        client, db = self._model_client(extractive, max_cost)
+        client, db = self._model_client(extractive, max_cost, refresh)
         plan = _DraftPlan(named, client, db, trace if trace is not None else rw.Trace())
         try:
             store = self.store
@@ -843,9 +897,11 @@ class Reviewer:
                 )
             papers = [p for p, _ in chosen]
             if summarize and client is not None:
-                missing = lacking_summary(papers, self.summaries([p.id for p in papers]))
+                missing = lacking_summary(
+                    papers, self.summaries([p.id for p in papers]), include_pruned=refresh
+                )
                 if missing:
-                    self._summarize(missing, concurrency, max_cost).raise_if_stopped()
+                    self._summarize(missing, concurrency, max_cost, refresh).raise_if_stopped()
             plan.candidates = rw.make_candidates(chosen, self.summaries([p.id for p in papers]))
             plan.trace.candidates = list(plan.candidates)
             if not plan.themes:

@@ -141,6 +141,20 @@ class SummarizeResult(_MayStop):
     stopped: str | None = Field(None, description="Why the run stopped early (--max-cost).")
 
 
+class CacheCleared(BaseModel):
+    deleted: int
+    remaining: int
+    older_than_days: float | None
+
+
+class CacheStatsReport(BaseModel):
+    entries: int
+    failed: int = Field(description="Entries whose answers failed validation.")
+    size_bytes: int
+    oldest: str | None
+    newest: str | None
+
+
 class ExportReport(_MayStop):
     papers: int
     written: int

@@ -6,11 +6,10 @@ The logic is LLMDatabase's (reviewer/llm/db.py); these commands only call and re
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import typer
 
-from reviewer.cli.output import JSON_OPT, emit_json, info, reflow
+from reviewer.cli.output import JSON_OPT, emit_json, info, open_reviewer, reflow
 
 
 def _positive_days(text: str) -> float:
@@ -35,17 +34,6 @@ OLDER_THAN_OPT = typer.Option(
 )
 
 
-def _open_db() -> Any:
-    """The LLM database, or None when there is none yet (it is not created here)."""
-    from reviewer.llm.db import LLMDatabase
-    from reviewer.settings import load_settings
-
-    settings = load_settings()
-    if not settings.llm_db_path.exists():
-        return None
-    return LLMDatabase(settings.llm_db_path)
-
-
 def cache_clear(older_than: float | None = OLDER_THAN_OPT, as_json: bool = JSON_OPT) -> None:
     """Delete the model's cached answers: all of them, or those cached more than DAYS days
     ago. The next run asks the model again for what was deleted.
@@ -55,20 +43,10 @@ def cache_clear(older_than: float | None = OLDER_THAN_OPT, as_json: bool = JSON_
 
     Says how many were deleted on stderr, or prints {"deleted", "remaining",
     "older_than_days"} as JSON on stdout with --json."""
-    from datetime import timedelta
-
-    db = _open_db()
-    deleted = remaining = 0
-    if db is not None:
-        try:
-            # timedelta holds at most 999999999 days; nothing is cached that long ago.
-            age = None if older_than is None else timedelta(days=min(older_than, 999_999_999))
-            deleted = db.clear_cache(age)
-            remaining = db.cache_stats().entries
-        finally:
-            db.close()
+    result = open_reviewer().clear_cache(older_than)
+    deleted, remaining = result.deleted, result.remaining
     if as_json:
-        emit_json({"deleted": deleted, "remaining": remaining, "older_than_days": older_than})
+        emit_json(result.model_dump(mode="json"))
         return
     which = "" if older_than is None else f" (cached more than {older_than:g} days ago)"
     info(
@@ -81,19 +59,7 @@ def cache_stats(as_json: bool = JSON_OPT) -> None:
     """Show what the response cache holds: entries (one per request, with its re-asks),
     how many of them failed validation (replayed as failures until refreshed or cleared),
     their size, and when the oldest and newest were cached."""
-    from dataclasses import asdict
-
-    from reviewer.llm.db import CacheStats
-
-    db = _open_db()
-    if db is None:
-        stats = CacheStats(entries=0, failed=0, size_bytes=0, oldest=None, newest=None)
-    else:
-        try:
-            stats = db.cache_stats()
-        finally:
-            db.close()
-    data = asdict(stats)
+    data = open_reviewer().cache_stats().model_dump(mode="json")
     if as_json:
         emit_json(data)
         return

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from reviewer.cli.output import JSON_OPT, emit_json, open_reviewer, reflow
+from reviewer.cli.output import JSON_OPT, REFRESH_OPT, emit_json, open_reviewer, reflow
 
 
 def digest(
@@ -78,6 +78,7 @@ def digest(
         help="Ask the model (REVIEWER_MODEL) to name the themes, using only words of their "
         "titles; the clustering's names stay when its answer fails that check.",
     ),
+    refresh: bool = REFRESH_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Email a digest of papers: those published in a date window (or added since the
@@ -107,6 +108,7 @@ def digest(
         summarize=summarize,
         name_themes=name_themes,
         max_themes=max_themes,
+        refresh=refresh,
     )
     if as_json:
         emit_json(run.to_json())

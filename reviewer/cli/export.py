@@ -10,6 +10,7 @@ from reviewer.cli.output import (
     CONCURRENCY_OPT,
     JSON_OPT,
     MAX_COST_OPT,
+    REFRESH_OPT,
     emit_json,
     open_reviewer,
     reflow,
@@ -31,6 +32,7 @@ def wiki(
     ),
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
+    refresh: bool = REFRESH_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Write every paper in the store as JSON files for a static wiki or site generator.
@@ -51,7 +53,7 @@ def wiki(
     Without --summarize no model is needed. With it, papers lacking a current summary
     are summarized first (cached; --max-cost caps the spend)."""
     report = open_reviewer().export_wiki(
-        out, summarize=summarize, concurrency=concurrency, max_cost=max_cost
+        out, summarize=summarize, concurrency=concurrency, max_cost=max_cost, refresh=refresh
     )
     if as_json:
         emit_json(report.model_dump(mode="json"))

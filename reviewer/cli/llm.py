@@ -11,6 +11,7 @@ from reviewer.cli.output import (
     CONCURRENCY_OPT,
     JSON_OPT,
     MAX_COST_OPT,
+    REFRESH_OPT,
     emit_json,
     emit_rows,
     info,
@@ -33,6 +34,7 @@ def summarize(
     as_json: bool = JSON_OPT,
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
+    refresh: bool = REFRESH_OPT,
 ) -> None:
     """Write a grounded summary of each paper: TL;DR, problem, method, task, modality,
     anatomy, datasets, metrics with values, findings with quotes, limitations, code.
@@ -41,7 +43,12 @@ def summarize(
     fail are sent back to the model, and what still fails is dropped and listed on stderr.
     Summaries are cached: repeating a run makes no model call. Needs REVIEWER_MODEL."""
     result = open_reviewer().summarize(
-        list(ids or []), query=query, k=k, concurrency=concurrency, max_cost=max_cost
+        list(ids or []),
+        query=query,
+        k=k,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        refresh=refresh,
     )
     data = [s.model_dump(mode="json") for s in result.summaries]
     if as_json:

@@ -112,6 +112,12 @@ MAX_COST_OPT = typer.Option(
     help="Stop before a model call could take this run's cost past USD.",
     show_default=False,
 )
+REFRESH_OPT = typer.Option(
+    False,
+    "--refresh",
+    help="Ask the model again instead of answering from the cache, and replace the cached "
+    "answers (a failed answer is otherwise replayed as the same failure).",
+)
 EXTRACTIVE_OPT = typer.Option(
     False,
     "--extractive",

@@ -12,6 +12,7 @@ from reviewer.cli.output import (
     CONCURRENCY_OPT,
     EXTRACTIVE_OPT,
     MAX_COST_OPT,
+    REFRESH_OPT,
     SINCE_OPT,
     UNTIL_OPT,
     choice,
@@ -88,6 +89,7 @@ def related_work(
     extractive: bool = EXTRACTIVE_OPT,
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
+    refresh: bool = REFRESH_OPT,
 ) -> None:
     """Draft a related-work section on TOPIC from the papers in the store.
 
@@ -121,6 +123,7 @@ def related_work(
         "extractive": extractive,
         "concurrency": concurrency,
         "max_cost": max_cost,
+        "refresh": refresh,
     }
     if outline:
         _write_out(out, render.outline_text(rv.outline(topic, **options), fmt))
@@ -160,6 +163,7 @@ def compare(
     extractive: bool = EXTRACTIVE_OPT,
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
+    refresh: bool = REFRESH_OPT,
 ) -> None:
     """Compare papers in a table: one row per paper, one column per aspect.
 
@@ -185,6 +189,7 @@ def compare(
         extractive=extractive,
         concurrency=concurrency,
         max_cost=max_cost,
+        refresh=refresh,
     )
     _write_out(out, {"markdown": to_markdown, "csv": to_csv, "json": to_json}[fmt](table))
 

@@ -368,8 +368,10 @@ def stored_summaries(path: Path, ids: list[str] | None = None) -> dict[str, dict
 def calls_line(totals: dict[str, Any]) -> str:
     """Model calls, rejections, cache hits, tokens and cost of one run, on one line."""
     cost = f"${totals['cost_usd']:.4f}" if totals["priced"] else "cost unknown (no price for model)"
+    failed = totals.get("cache_invalid", 0)
+    replayed = f" ({failed} replaying a failed answer)" if failed else ""
     return (
         f"{totals['model_calls']} model calls ({totals['rejected']} answers rejected "
         f"by the validators, {totals['errors']} transport errors), {totals['cache_hits']} "
-        f"cache hits; {totals['input_tokens']}+{totals['output_tokens']} tokens; {cost}"
+        f"cache hits{replayed}; {totals['input_tokens']}+{totals['output_tokens']} tokens; {cost}"
     )

@@ -37,6 +37,7 @@ class DigestRequest:
     summarize: bool
     name_themes: bool
     max_themes: int
+    refresh: bool = False
 
     @classmethod
     def checked(
@@ -57,6 +58,7 @@ class DigestRequest:
         summarize: bool,
         name_themes: bool,
         max_themes: int,
+        refresh: bool,
         today: date,
     ) -> DigestRequest:
         """Everything the caller asked for, checked before the store or the ledger is
@@ -111,6 +113,7 @@ class DigestRequest:
             summarize,
             name_themes,
             max_themes,
+            refresh,
         )
 
 
@@ -317,7 +320,7 @@ class _Run:
         todo = [p.paper for p in content.papers if p.tldr_source != "summary" and p.paper.abstract]
         if not todo:
             return content
-        result = self.rv.summarize(papers=todo)
+        result = self.rv.summarize(papers=todo, refresh=self.request.refresh)
         fresh = self.rv.summaries()
         for item in content.papers:
             item.tldr, item.tldr_source = tldr_for(item.paper, fresh.get(item.paper.id))
@@ -331,7 +334,8 @@ class _Run:
 
         db = LLMDatabase(self.settings.llm_db_path)
         try:
-            why = name_themes_with_model(LLMClient(self.settings, db), content.themes)
+            client = LLMClient(self.settings, db, refresh=self.request.refresh)
+            why = name_themes_with_model(client, content.themes)
         finally:
             db.close()
         if why:
