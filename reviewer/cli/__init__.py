@@ -62,6 +62,10 @@ from reviewer.cli import digest as _digest  # noqa: E402
 
 _digest.register(app)
 
+from reviewer.cli import mcp as _mcp  # noqa: E402
+
+_mcp.register(app)
+
 # Options that take several values: `--ids A B C` is read as `--ids A --ids B --ids C`.
 MULTI_VALUE_OPTIONS = {"--ids", "--include", "--exclude", "--to", "--topic"}
 
