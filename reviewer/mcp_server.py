@@ -425,7 +425,7 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
     ) -> CallToolResult:
         """The outline related_work would write from, without writing: the themes and
         the ids of their papers. Returns JSON (topic; themes with title, paper_ids,
-        terms, source) and the same as Markdown with each paper's title. Pass a theme's
+        terms, source) and the themes as a Markdown list with each paper's title. Pass a theme's
         paper ids to related_work's include, or the ones to leave out to exclude. Needs
         a model unless extractive=true."""
 
@@ -444,7 +444,13 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
                 expand=expand,
                 max_cost=max_cost,
             )
-            return [outline_text(result, "json"), outline_text(result, "markdown")]
+            # The themes with their papers' titles (the CLI's Markdown outline, without
+            # its note on editing it for --outline-file, which this server does not take).
+            listing = [f"# Outline: {result.topic}"]
+            for theme in result.themes:
+                listing += ["", f"## {theme['title']}"]
+                listing += [f"- {pid}  {result.titles.get(pid, '')}" for pid in theme["paper_ids"]]
+            return [outline_text(result, "json"), "\n".join(listing) + "\n"]
 
         return await tools.run(ctx, work)
 

@@ -81,6 +81,9 @@ async def _session(home: Path, errlog: Any) -> dict[str, Any]:
             progress_callback=on_progress,
         )
         out["progress"] = progress
+        out["outline"] = await client.call_tool(
+            "outline", {"topic": QUERY, "k": 6, "themes": 2, "extractive": True}
+        )
         quote = split_sentences(hit["abstract"])[0]
         assert MISSING_NUMBER not in hit["abstract"]
         out["draft"] = [
@@ -156,6 +159,15 @@ def test_extractive_related_work_cites_only_considered_store_papers(
     # The library's notes: the last text block, and progress notifications on the way.
     assert result.content[2].text.startswith("Notes from this run:")
     assert any(m and m.startswith("Extractive draft:") for m in session["progress"])
+
+
+def test_extractive_outline_lists_the_same_papers_as_the_draft(session: dict[str, Any]) -> None:
+    outline = _json(session["outline"])
+    ids = [pid for theme in outline["themes"] for pid in theme["paper_ids"]]
+    draft = _json(session["related_work"])
+    assert sorted(ids) == sorted(c["id"] for c in draft["considered"])
+    listing = session["outline"].content[1].text
+    assert all(f"- {pid}  " in listing for pid in ids)
 
 
 def test_check_draft_passes_a_quote_and_flags_a_number_not_in_the_abstract(
