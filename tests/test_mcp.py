@@ -86,12 +86,17 @@ async def _session(home: Path, errlog: Any) -> dict[str, Any]:
         )
         quote = split_sentences(hit["abstract"])[0]
         assert MISSING_NUMBER not in hit["abstract"]
+        considered = json.loads(out["related_work"].content[0].text)["considered"]
+        key = next(c["key"] for c in considered if c["id"] == hit["id"])
         out["draft"] = [
             {"text": quote, "citations": [hit["id"]]},
             {
                 "text": f"{hit['title'].rstrip('.')} reaches a Dice score of {MISSING_NUMBER}.",
                 "citations": [hit["id"]],
             },
+            # The draft's citation key, inline: the same sentence again.
+            {"text": f"{quote.rstrip('.')} [{key}]."},
+            {"text": quote, "citations": ["nosuch2099paper"]},
         ]
         out["check_draft"] = await client.call_tool(
             "check_draft", {"sentences": out["draft"], "topic": QUERY}
@@ -170,17 +175,21 @@ def test_extractive_outline_lists_the_same_papers_as_the_draft(session: dict[str
     assert all(f"- {pid}  " in listing for pid in ids)
 
 
-def test_check_draft_passes_a_quote_and_flags_a_number_not_in_the_abstract(
+def test_check_draft_passes_a_quote_and_flags_numbers_repeats_and_unknown_papers(
     session: dict[str, Any],
 ) -> None:
     check = _json(session["check_draft"])
-    good, bad = check["sentences"]
+    good, bad, again, unknown = check["sentences"]
     assert good["ok"] and good["problems"] == [], good
     assert good["cited_ids"] == [session["hit"]["id"]]
     assert not bad["ok"]
     assert f"numbers not in the cited abstracts: {MISSING_NUMBER}" in bad["problems"]
     assert numbers_in(bad["text"]) == [MISSING_NUMBER]
-    assert (check["passed"], check["failed"], check["unknown_citations"]) == (1, 1, [])
+    assert again["text"] == good["text"] and again["cited_ids"] == good["cited_ids"]
+    assert again["problems"] == ["repeats an earlier sentence"]
+    assert unknown["unknown_citations"] == ["nosuch2099paper"] and not unknown["ok"]
+    assert (check["passed"], check["failed"]) == (1, 3)
+    assert check["unknown_citations"] == ["nosuch2099paper"]
 
 
 def test_errors_are_tool_errors_with_message_and_hint(session: dict[str, Any]) -> None:
