@@ -29,6 +29,8 @@ from reviewer.progress import LogReporter, Reporter
 from reviewer.results import (
     CacheCleared,
     CacheStatsReport,
+    DraftCheck,
+    DraftSentence,
     ExportReport,
     FailedPaper,
     FileRead,
@@ -37,6 +39,7 @@ from reviewer.results import (
     PaperRecord,
     RemovalReport,
     SearchHit,
+    SentenceCheck,
     StoreSize,
     StoreStats,
     SummarizeResult,
@@ -555,6 +558,80 @@ class Reviewer:
 
         papers = {p.id: p for p in self.resolve([r.id for r in draft.references])}
         return cited_bib(draft, papers)
+
+    def check_sentences(
+        self,
+        sentences: Sequence[DraftSentence | dict[str, Any]],
+        *,
+        context: str = "",
+    ) -> DraftCheck:
+        """Check a draft's sentences with the rules related-work's own sentences pass:
+        every citation is a paper in the store, a sentence stating a finding cites one,
+        its numbers occur in a cited abstract, most of its words are in the cited
+        abstracts, no sentence repeats another. A citation is a store id, bare arXiv id,
+        DOI, exact title, or a citation key a draft gave the paper (unique in the store).
+        ``context`` (the topic, a theme title): words a sentence may use freely. Needs
+        no model."""
+        from reviewer.grounding import normalize_ws
+        from reviewer.tasks.draft_model import sentence_problems, split_markers
+
+        items = [DraftSentence.model_validate(s) for s in sentences]
+        if not items:
+            raise UsageError("no sentences to check")
+        parsed: list[tuple[str, list[str]]] = []
+        for item in items:
+            text, inline = split_markers(item.text)
+            parsed.append((text, list(dict.fromkeys([*item.citations, *inline]))))
+        found: dict[str, Paper | None] = {}
+        by_key: dict[str, list[Paper]] | None = None
+        for ref in dict.fromkeys(ref for _, refs in parsed for ref in refs):
+            stored = self.store.resolve(ref)
+            if stored is None:
+                if by_key is None:
+                    by_key = self._papers_by_key()
+                matches = by_key.get(ref.lower(), [])
+                found[ref] = matches[0] if len(matches) == 1 else None
+            else:
+                found[ref] = stored.paper
+        # What a sentence citing ``ref`` may draw on, as in a related-work draft.
+        sources = {ref: f"{p.title}\n{p.abstract}" for ref, p in found.items() if p is not None}
+        checks: list[SentenceCheck] = []
+        seen: set[str] = set()
+        for index, (text, refs) in enumerate(parsed):
+            problems = sentence_problems(text, refs, sources, context)
+            norm = normalize_ws(text).lower()
+            if norm in seen and not problems:
+                problems = ["repeats an earlier sentence"]
+            seen.add(norm)
+            papers = [p for ref in refs if (p := found[ref]) is not None]
+            checks.append(
+                SentenceCheck(
+                    index=index,
+                    text=text,
+                    citations=refs,
+                    cited_ids=list(dict.fromkeys(p.id for p in papers)),
+                    unknown_citations=[ref for ref in refs if found[ref] is None],
+                    ok=not problems,
+                    problems=problems,
+                )
+            )
+        passed = sum(c.ok for c in checks)
+        return DraftCheck(
+            sentences=checks,
+            passed=passed,
+            failed=len(checks) - passed,
+            unknown_citations=[ref for ref, p in found.items() if p is None],
+        )
+
+    def _papers_by_key(self) -> dict[str, list[Paper]]:
+        """Every stored paper under its citation key (lower case), before a draft's
+        a/b suffixes."""
+        from reviewer.render.bibtex import base_key
+
+        by_key: dict[str, list[Paper]] = {}
+        for stored in self.store.iter_all():
+            by_key.setdefault(base_key(stored.paper).lower(), []).append(stored.paper)
+        return by_key
 
     def compare(
         self,

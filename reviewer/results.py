@@ -175,6 +175,43 @@ class Outline(BaseModel):
     titles: dict[str, str] = Field(default_factory=dict, exclude=True)
 
 
+class DraftSentence(BaseModel):
+    """One sentence of a draft to check, with the papers it cites."""
+
+    text: str = Field(
+        description="The sentence. Citation markers written inline as [ref] or [ref1; ref2] "
+        "are moved to its citations first."
+    )
+    citations: list[str] = Field(
+        default_factory=list,
+        description="The papers it rests on: store ids (arxiv:2509.06617), bare arXiv ids, "
+        "DOIs, exact titles, or a draft's citation keys (ma2024segmentanything).",
+    )
+
+
+class SentenceCheck(BaseModel):
+    """One checked sentence: what is wrong with it under related-work's sentence rules."""
+
+    index: int = Field(description="Its position in the input, from 0.")
+    text: str = Field(description="The sentence, inline citation markers taken out.")
+    citations: list[str] = Field(description="Its citations as given (inline ones added).")
+    cited_ids: list[str] = Field(description="The store ids its citations name, in order.")
+    unknown_citations: list[str] = Field(description="Citations that name no paper in the store.")
+    ok: bool
+    problems: list[str]
+
+
+class DraftCheck(BaseModel):
+    """Every sentence of a draft checked against the abstracts it cites."""
+
+    sentences: list[SentenceCheck]
+    passed: int
+    failed: int
+    unknown_citations: list[str] = Field(
+        description="Every citation that names no paper in the store."
+    )
+
+
 class HeldDigest(BaseModel):
     subject: str
     message_id: str

@@ -66,6 +66,10 @@ from reviewer.cli import cache as _cache  # noqa: E402
 
 _cache.register(app)
 
+from reviewer.cli import mcp as _mcp  # noqa: E402
+
+_mcp.register(app)
+
 # Options that take several values: `--ids A B C` is read as `--ids A --ids B --ids C`.
 MULTI_VALUE_OPTIONS = {"--ids", "--include", "--exclude", "--to", "--topic"}
 
