@@ -354,10 +354,11 @@ def test_delete_summaries_drops_only_the_papers_named(tmp_path: Path) -> None:
     papers = [Paper(id=f"doi:10.1/{n}", title=f"Paper {n}") for n in range(503)]
     for paper in papers:
         db.put_summary(summary_row(paper))
-    db.cache_put("key", "model", "summarize", 1, "{}")
+    db.cache_put("key", "model", "summarize", 1, ["{}"], valid=True, rejected=0)
     named = [p.id for p in papers[:501]] + ["doi:10.1/not-summarized", papers[0].id]
     assert db.delete_summaries(named) == 501
     assert set(db.get_summaries()) == {papers[501].id, papers[502].id}
-    assert db.cache_get("key") == "{}"
+    cached = db.cache_get("key")
+    assert cached is not None and cached.contents == ["{}"]
     assert db.delete_summaries([]) == 0
     db.close()
