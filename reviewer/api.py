@@ -853,7 +853,7 @@ class Reviewer:
         except ConfigError as exc:
             raise ConfigError(
                 exc.message,
-                hint=f"{exc.hint} Or pass --extractive for a draft quoted from the abstracts.",
+                hint=f"{exc.hint} Or pass --extractive to quote the abstracts instead (no model).",
             ) from None
         db = LLMDatabase(self.settings.llm_db_path)
         return LLMClient(self.settings, db, Budget(max_cost), refresh=refresh), db
