@@ -21,7 +21,7 @@ peak memory does not accumulate across sizes):
 - re-ingest: the same papers again (nothing should be embedded or written).
 - search latency: ``reviewer.index.search.search(store, q, k=10, mode=...)`` for
   hybrid, dense and lexical modes, p50/p95 over ``--queries`` queries (the 10
-  dev queries of shared/data/eval/dev_qrels.json plus random 3-8 word phrases
+  dev queries of evals/data/dev_qrels.json plus random 3-8 word phrases
   from seed titles), after one warm-up query per mode.
 - cold first query: a new Store object in the same process (Chroma's client
   is cached per process, so this mainly loads the BM25 index from disk), and a
@@ -80,7 +80,7 @@ from reviewer.corpus.model import Paper, Source  # noqa: E402
 from reviewer.corpus.readers import read_file  # noqa: E402
 
 DEMO_DIR = ROOT / "reviewer" / "demo"
-QRELS = ROOT.parent / "shared" / "data" / "eval" / "dev_qrels.json"
+QRELS = ROOT / "evals" / "data" / "dev_qrels.json"
 CACHE = ROOT / "evals" / ".cache" / "sentence_vectors.npz"
 DEFAULT_OUT = ROOT / "evals" / "results" / "bench_store.json"
 EMBEDDER_NAME = "minilm-l6-v2-int8"

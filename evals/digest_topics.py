@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from retrieval import ROOT, SHARED, ingest_files, open_store, resolve_judgements
+from retrieval import QRELS, ROOT, ingest_files, open_store, resolve_judgements
 
 
 def evaluate(qrels_path: Path, thresholds: list[float]) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def evaluate(qrels_path: Path, thresholds: list[float]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--qrels", type=Path, default=SHARED / "data/eval/dev_qrels.json")
+    parser.add_argument("--qrels", type=Path, default=QRELS)
     parser.add_argument(
         "--thresholds", type=float, nargs="+", default=[0.36, 0.38, 0.4, 0.42, 0.45, 0.5]
     )

@@ -7,7 +7,7 @@ supported, and do they cover the papers a section on the topic should cite?
     REVIEWER_MODEL=gpt-4o-mini OPENAI_API_KEY=... REVIEWER_JUDGE_MODEL=gpt-4o \\
         .venv/bin/python evals/related_work.py --json               # with a judge
 
-Each topic of the qrels file (default ``../shared/data/eval/dev_qrels.json``) is drafted
+Each topic of the qrels file (default ``evals/data/dev_qrels.json``) is drafted
 through the same path as ``reviewer related-work`` (retrieval, outline, paragraphs,
 validators, cache and call log), then measured, on the final draft and, where it says
 "raw", on every answer the model gave before the validators pruned it:
@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from retrieval import CACHE, SHARED, ingest_files, open_store, resolve_judgements
+from retrieval import CACHE, QRELS, ingest_files, open_store, resolve_judgements
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
@@ -184,7 +184,7 @@ def draft_topic(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--qrels", type=Path, default=SHARED / "data" / "eval" / "dev_qrels.json")
+    parser.add_argument("--qrels", type=Path, default=QRELS)
     parser.add_argument("-k", type=int, default=12, help="papers per topic (as the CLI)")
     parser.add_argument("--themes", type=int, default=4)
     parser.add_argument("--words", type=int, default=400)

@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The qrels and the SciFact/PubMedQA samples, in the repository (evals/data/PROVENANCE.md)
+DATA = Path(__file__).resolve().parent / "data"
+QRELS = DATA / "dev_qrels.json"
 CACHE = Path(__file__).resolve().parent / ".cache"
 MODES = ("hybrid", "dense", "lexical")
 
@@ -135,7 +137,7 @@ def known_item_eval(modes: tuple[str, ...], limit: int) -> dict[str, Any]:
 
     report: dict[str, Any] = {}
     for name in ("scifact_claims", "pubmedqa"):
-        path = SHARED / "data" / "real" / f"{name}.jsonl"
+        path = DATA / f"{name}.jsonl"
         rows = [
             json.loads(line)
             for line in path.read_text(encoding="utf-8").splitlines()
@@ -181,7 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--qrels", type=Path, default=SHARED / "data" / "eval" / "dev_qrels.json")
+    parser.add_argument("--qrels", type=Path, default=QRELS)
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
     parser.add_argument(
         "--known-item", action="store_true", help="Run the SciFact/PubMedQA check too."

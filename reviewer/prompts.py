@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,20 @@ SECTION = re.compile(r"^<!--\s*(system|user)\s*-->\s*$", re.MULTILINE)
 
 
 def prompts_dir() -> Path:
-    """REVIEWER_PROMPTS_DIR, else the ``prompts/`` folder beside the package."""
+    """REVIEWER_PROMPTS_DIR, else the prompts that came with this copy of the package.
+
+    The repository keeps them in its top-level ``prompts/`` folder; a wheel (and so an
+    install from the sdist) carries that folder inside the package as
+    ``reviewer/_prompts/`` (pyproject.toml maps it). A checkout, installed editable or
+    run from its folder, has no ``_prompts`` and reads ``prompts/`` beside the package:
+    always the prompts of the very code that runs, never another checkout's.
+    """
     override = os.environ.get("REVIEWER_PROMPTS_DIR")
     if override:
         return Path(override)
+    packaged = resources.files("reviewer").joinpath("_prompts")
+    if packaged.is_dir():
+        return Path(str(packaged))
     return Path(__file__).resolve().parent.parent / "prompts"
 
 

@@ -1,5 +1,5 @@
 """A local stand-in for the arXiv API: serves the real API responses saved in
-shared/data/real, page by page, and records what it was asked. Used by the tests
+tests/data/real, page by page, and records what it was asked. Used by the tests
 and to record the arXiv cassette (see README, "Re-recording cassettes")."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+REAL = Path(__file__).resolve().parent / "data" / "real"
 PAGES = [REAL / "arxiv_api_query_testing_100.xml", REAL / "arxiv_api_id_list_2.xml"]
 
 

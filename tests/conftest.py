@@ -14,9 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
-SHARED = ROOT.parent / "shared"
-REAL = SHARED / "data" / "real"
 DATA = Path(__file__).resolve().parent / "data"
+# Real arXiv API responses and an arXiv feed (tests/data/real/PROVENANCE.md)
+REAL = DATA / "real"
 
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 

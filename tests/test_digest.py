@@ -14,7 +14,7 @@ from conftest import DATA, REAL, run_cli
 from fault_server import FaultServer
 from smtp_server import Received, SMTPServer, free_port
 
-# The four seed papers published 1-7 September 2025 (DESIGN.md's acceptance window).
+# The four seed papers published 1-7 September 2025: the week the digest tests send.
 WEEK = ("--since", "2025-09-01", "--until", "2025-09-07")
 WEEK_IDS = {"2509.05340", "2509.05343", "2509.05431", "2509.06096"}
 LAB = "lab@example.org"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SHARED, run_cli
+from conftest import ROOT, run_cli
 from jsonschema import Draft202012Validator
 
 from reviewer.corpus.model import Paper, Source
@@ -116,7 +116,7 @@ def test_export_writes_every_paper_valid_against_its_schema(
     assert [e["id"] for e in index["papers"]] == sorted(e["id"] for e in index["papers"])
     assert "papers/arxiv-2509.06617.json" in listed
 
-    local_paths = {str(ROOT), str(SHARED), str(seeded_home), str(tmp_path), str(Path.home())}
+    local_paths = {str(ROOT), str(seeded_home), str(tmp_path), str(Path.home())}
     for entry in index["papers"]:
         path = out / entry["file"]
         assert re.fullmatch(r"[a-z0-9._-]+\.json", path.name)

