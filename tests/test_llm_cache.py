@@ -187,12 +187,6 @@ def test_older_than_must_be_a_positive_number(value: str) -> None:
     assert "Invalid value for '--older-than'" in text and "number of days" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reviewer.cli.main() catches click.ClickException, but typer 0.29 raises its "
-    "vendored typer._click exceptions, so every usage error of the installed CLI ends in a "
-    "traceback and exit 1 (e.g. `reviewer summarize -k 0` too); fix main(), then drop this mark",
-)
 def test_older_than_usage_error_from_the_installed_command() -> None:
     result = run_cli("cache", "clear", "--older-than", "0")
     assert result.returncode == 2
