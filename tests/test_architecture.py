@@ -114,7 +114,13 @@ def test_cli_modules_call_the_api_not_the_pipeline() -> None:
     """cli/ may use the API, the result models, the renderers and the errors; never the
     store, the model client, the readers or the tasks directly, nor another command
     module's private helpers."""
-    allowed = ("reviewer.api", "reviewer.results", "reviewer.render", "reviewer.errors")
+    allowed = (
+        "reviewer.api",
+        "reviewer.results",
+        "reviewer.render",
+        "reviewer.errors",
+        "reviewer.mcp_server",  # another front end, which `reviewer mcp` starts
+    )
     graph = _graph()
     for module, imports in graph.items():
         if not module.startswith("reviewer.cli."):
@@ -130,3 +136,16 @@ def test_cli_modules_call_the_api_not_the_pipeline() -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reviewer.cli"):
                 private = [a.name for a in node.names if a.name.startswith("_")]
                 assert not private, (path.name, node.module, private)
+
+
+def test_cli_choices_are_the_apis() -> None:
+    """The CLI spells its choices out (so --help imports nothing heavy); they must be the
+    API's."""
+    from reviewer import api
+    from reviewer.cli import corpus, write
+
+    assert corpus.MODE_NAMES == api.SEARCH_MODES
+    assert corpus.SORT_NAMES == api.SORT_ORDERS
+    assert write.DRAFT_FORMATS == api.DRAFT_FORMATS
+    assert write.TABLE_FORMATS == api.TABLE_FORMATS
+    assert write.DEFAULT_COLUMNS == api.DEFAULT_COLUMNS

@@ -14,6 +14,7 @@ from reviewer.cli.output import (
     JSONL_OPT,
     SINCE_OPT,
     UNTIL_OPT,
+    choice,
     emit_json,
     emit_rows,
     info,
@@ -25,6 +26,7 @@ from reviewer.cli.output import (
 # here so that --help does not import the readers.
 FORMAT_NAMES = ("auto", "arxiv-atom", "rss", "arxiv-table", "bibtex", "json", "hf-page")
 MODE_NAMES = ("hybrid", "dense", "lexical")
+SORT_NAMES = ("date", "title", "added")
 
 
 def ingest(
@@ -100,6 +102,7 @@ def search(
 ) -> None:
     """Search the store: dense (MiniLM) and BM25 rankings fused by reciprocal rank."""
     out = pick_format(as_json, as_jsonl, as_csv)
+    choice(mode, MODE_NAMES, "--mode")
     hits = open_reviewer().search(
         query, k=k, mode=mode, since=since, until=until, has_code=has_code
     )
@@ -133,6 +136,7 @@ def list_papers(
     from reviewer.results import PaperRow
 
     out = pick_format(as_json, as_jsonl, as_csv)
+    choice(sort, SORT_NAMES, "--sort")
     records = open_reviewer().list_papers(sort=sort, limit=limit)
     rows = [(r if full else PaperRow.of(r)).model_dump(mode="json") for r in records]
     emit_rows(
