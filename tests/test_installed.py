@@ -380,7 +380,7 @@ def test_summarize_against_the_local_model_server(
 # installed program, with one row the acceptance names that the table does not hold.
 INSTALLED_WRONG_INVOCATIONS = (
     *WRONG_INVOCATIONS,
-    ("digest-week-out-of-range", ("digest", "--week", "2025-W99", "--dry-run"), "2025-W99"),
+    ("digest-week-out-of-range", ("digest", "--week", "2025-W99", "--dry-run"), "--week"),
 )
 
 
