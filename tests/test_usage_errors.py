@@ -128,3 +128,19 @@ def test_ctrl_c_is_one_error_line_and_exit_130(tmp_path: Path) -> None:
     assert "Traceback" not in rest
     lines = [line for line in rest.splitlines() if line.startswith(("error:", "hint:"))]
     assert lines[0] == "error: interrupted", rest
+
+
+def test_an_unplanned_failure_is_one_line_too(tmp_path: Path) -> None:
+    """A REVIEWER_HOME below a file: the store cannot be made, deep inside Chroma."""
+    command, env = program()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env["REVIEWER_HOME"] = str(blocker / "home")
+    result = subprocess.run(
+        [*command, "stats"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ") and "Not a directory" in lines[0], result.stderr
+    assert len(lines) == 2 and lines[1].startswith("hint: REVIEWER_RAISE_ERRORS=1")
+    assert "Traceback" not in result.stderr

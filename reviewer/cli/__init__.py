@@ -125,8 +125,10 @@ def main() -> None:
         # With standalone_mode=False click's errors reach us instead of being printed
         # as a usage block (or, by typer, as a rich box). Typer >= 0.26 vendors click
         # as typer._click, whose exceptions are not click's: both are recognised.
-        if raise_errors or not _is_click_error(exc):
+        if raise_errors:
             raise
+        if not _is_click_error(exc):
+            _unexpected(exc)
         if _is_no_args_help(exc):
             # `reviewer` or `reviewer config` alone: the help text, as with --help.
             # Rich help is printed while the exception is built; plain help is its message.
@@ -143,6 +145,21 @@ def main() -> None:
         if result == 130:
             _interrupted()
         sys.exit(result)
+
+
+def _unexpected(exc: BaseException) -> NoReturn:
+    """A failure nobody planned for (a bug, or an OS error deep in a library): still one
+    line, with the way to see the traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        message = f"{exc.strerror}{where}"
+    else:
+        message = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    _print_error(
+        f"unexpected failure: {message}",
+        "REVIEWER_RAISE_ERRORS=1 shows the traceback; please report it if it is a bug.",
+    )
+    sys.exit(1)
 
 
 def _interrupted() -> NoReturn:
