@@ -19,6 +19,7 @@ from reviewer.render.bibtex import (
     citation_keys,
     comment_venue,
     entry_type,
+    journal_ref_parts,
     venue_kind,
 )
 
@@ -123,6 +124,24 @@ def test_venue_kind(text: str, kind: str | None) -> None:
     assert venue_kind(text) == kind
 
 
+@pytest.mark.parametrize(
+    ("ref", "parts"),
+    [
+        ("Medical Image Analysis 95 (2024) 103182", ("Medical Image Analysis", "95", "103182")),
+        ("IEEE Transactions on Medical Imaging, vol. 43, no. 2, pp. 100-110, 2024",
+         ("IEEE Transactions on Medical Imaging", "43", "100--110")),
+        ("Nat. Commun. 16, 1234 (2025)", ("Nat. Commun.", "16", "1234")),
+        ("IEEE Trans. Med. Imaging 43(1), 1-10 (2024)",
+         ("IEEE Trans. Med. Imaging", "43", "1--10")),
+        ("Phys. Med. Biol. 68 (2023) 015001", ("Phys. Med. Biol.", "68", "015001")),
+        ("Smart Health, in press", ("Smart Health, in press", None, None)),
+        ("3D Research 5 (2014) 1", ("3D Research 5 (2014) 1", None, None)),
+    ],
+)  # fmt: skip
+def test_journal_ref_parts(ref: str, parts: tuple[str, str | None, str | None]) -> None:
+    assert journal_ref_parts(ref) == parts
+
+
 # -- entry types of papers read from the .bib samples -----------------------------------
 
 
@@ -182,6 +201,8 @@ def _typed_papers() -> list[Paper]:
                comment="Accepted at MICCAI 2025", published=date(2025, 1, 2)),
         _paper("arxiv:2501.00003", "Preprint & Paper", arxiv_id="2501.00003",
                primary_category="cs.CV", venue="Smart Health"),
+        _paper("arxiv:2501.00004", "Published Paper", arxiv_id="2501.00004",
+               journal_ref="Medical Image Analysis 95 (2024) 103182"),
         Paper(id="title:x", title="No Authors, No Ids"),
     ]  # fmt: skip
     papers += list(_read("mixed.bib").values()) + list(_read("dblp.bib").values())
@@ -209,6 +230,9 @@ def test_the_bib_parses_and_each_type_has_its_required_fields() -> None:
     assert journal.entry_type == "article" and journal["journal"] == "Medical Image Analysis"
     assert journal["eprint"] == "2501.00001" and journal["doi"] == "10.1016/j.media.2025.1"
     assert by_title["Conference Paper"]["booktitle"] == "MICCAI 2025"
+    published = by_title["Published Paper"]
+    assert published.entry_type == "article" and published["journal"] == "Medical Image Analysis"
+    assert (published["volume"], published["pages"]) == ("95", "103182")
     preprint = by_title[r"Preprint \& Paper"]
     assert preprint.entry_type == "misc" and preprint["primaryClass"] == "cs.CV"
     assert preprint["howpublished"] == "Smart Health"

@@ -190,6 +190,16 @@ _PRESENTATION_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A journal reference as arXiv authors write it: "Medical Image Analysis 95 (2024) 103182",
+# "IEEE Transactions on X, vol. 43, no. 2, pp. 100-110, 2024", "Nat. Commun. 16, 1234 (2025)".
+_JOURNAL_REF_RE = re.compile(
+    r"^(?P<journal>[^\d,]*[A-Za-z.)])[,\s]+(?:vol(?:ume)?\.?\s*)?(?P<volume>\d+)"
+    r"(?:\s*\(\s*\d+\s*\))?(?:,?\s*(?:no\.?|issue)\s*\d+)?"
+    r"[,:\s]+(?:pp?\.?\s*)?(?P<pages>[A-Za-z]?\d+(?:\s*[-–]+\s*[A-Za-z]?\d+)?)"
+    r"(?:,?\s*\(?(?:19|20)\d\d\)?)?\.?$",
+    re.IGNORECASE,
+)
+
 # Entry types a .bib file may give that an entry here keeps, and the field the venue
 # goes to in each.
 _KEPT_TYPES = {
@@ -229,6 +239,16 @@ def comment_venue(comment: str) -> tuple[str, str] | None:
     return None
 
 
+def journal_ref_parts(text: str) -> tuple[str, str | None, str | None]:
+    """(journal, volume, pages) of a journal reference; the whole text as the journal
+    when it is not in a form read here."""
+    match = _JOURNAL_REF_RE.match(" ".join(text.split()))
+    if match is None:
+        return text, None, None
+    pages = re.sub(r"\s*[-–]+\s*", "--", match["pages"])
+    return match["journal"].strip(), match["volume"], pages
+
+
 def entry_type(paper: Any) -> tuple[str, str | None]:
     """The entry type for a paper and its journal or booktitle (None for @misc).
 
@@ -256,8 +276,15 @@ def bib_entry(paper: Any, key: str) -> str:
     fields: list[tuple[str, str]] = [("title", "{" + latex_escape(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(latex_escape(a) for a in paper.authors)))
+    volume = pages = None
+    if kind == "article" and venue and venue == paper.journal_ref:
+        venue, volume, pages = journal_ref_parts(venue)
     if venue:
         fields.append((_KEPT_TYPES[kind], latex_escape(venue)))
+    if volume:
+        fields.append(("volume", volume))
+    if pages:
+        fields.append(("pages", pages))
     year = paper.known_year
     if year:
         fields.append(("year", str(year)))
