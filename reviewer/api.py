@@ -624,13 +624,17 @@ class Reviewer:
         )
 
     def _papers_by_key(self) -> dict[str, list[Paper]]:
-        """Every stored paper under its citation key (lower case), before a draft's
-        a/b suffixes."""
-        from reviewer.render.bibtex import base_key
+        """Every stored paper under its citation key (lower case), and under its base key
+        when several papers share it (so a shared base key is ambiguous)."""
+        from reviewer.render.bibtex import base_key, citation_keys
 
+        papers = [stored.paper for stored in self.store.iter_all()]
+        keys = citation_keys(papers, papers)
         by_key: dict[str, list[Paper]] = {}
-        for stored in self.store.iter_all():
-            by_key.setdefault(base_key(stored.paper).lower(), []).append(stored.paper)
+        for paper in papers:
+            by_key.setdefault(keys[paper.id].lower(), []).append(paper)
+            if keys[paper.id] != base_key(paper):
+                by_key.setdefault(base_key(paper).lower(), []).append(paper)
         return by_key
 
     def compare(
@@ -979,7 +983,11 @@ class Reviewer:
                 )
                 if missing:
                     self._summarize(missing, concurrency, max_cost, refresh).raise_if_stopped()
-            plan.candidates = rw.make_candidates(chosen, self.summaries([p.id for p in papers]))
+            plan.candidates = rw.make_candidates(
+                chosen,
+                self.summaries([p.id for p in papers]),
+                (stored.paper for stored in self.store.iter_all()),
+            )
             plan.trace.candidates = list(plan.candidates)
             if not plan.themes:
                 plan.themes = self._group(plan, themes)

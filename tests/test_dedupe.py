@@ -261,3 +261,25 @@ def test_group_duplicates_and_identity_keys() -> None:
         _paper("Other", 4, doi="10.1000/x"),
     ]
     assert group_duplicates(papers) == [[0, 2, 3], [1]]
+
+
+def test_entry_type_follows_the_entry_that_gave_the_venue() -> None:
+    preprint = _paper("Typed Paper", 1, entry_type="misc")
+    article = _paper("Typed Paper", 2, entry_type="article", venue="Medical Image Analysis")
+    for order in ([preprint, article], [article, preprint]):
+        (paper,) = merge_duplicates(order)
+        assert (paper.entry_type, paper.venue) == ("article", "Medical Image Analysis")
+    (paper,) = merge_duplicates([_paper("Typed Paper", 3), preprint])
+    assert paper.entry_type == "misc"
+
+
+def test_a_paper_without_an_entry_type_hashes_as_before_the_field() -> None:
+    import hashlib
+    import json
+
+    paper = _paper("Hashed Paper", 1)
+    old_fields = paper.model_dump(mode="json", exclude={"entry_type"})
+    blob = json.dumps(old_fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    assert paper.content_hash() == hashlib.sha256(blob).hexdigest()[:32]
+    typed = paper.model_copy(update={"entry_type": "article"})
+    assert typed.content_hash() != paper.content_hash()

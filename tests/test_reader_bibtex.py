@@ -449,3 +449,12 @@ def test_one_unreadable_identifier_or_date_keeps_the_entry_without_it(text: str)
     (paper,) = bibtex.read(text, "refs.bib")
     assert paper.title == "A"
     assert paper.published is None and paper.doi is None and paper.arxiv_id is None
+
+
+def test_entry_types_are_kept_lower_case() -> None:
+    assert _read("zotero.bib")["nguyen_low-count_2024"].entry_type == "article"
+    assert _read("dblp.bib")["DBLP:conf/miccai/RonnebergerFB15"].entry_type == "inproceedings"
+    assert _read("ads.bib")["2023PMB....68a5001A"].entry_type == "article"  # @ARTICLE
+    mixed = _read("mixed.bib")
+    assert mixed["smith2023review"].entry_type == "article"  # @article( ... )
+    assert mixed["okafor2025weights"].entry_type == "online"

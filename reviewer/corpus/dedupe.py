@@ -167,6 +167,11 @@ def merge_records(records: Sequence[Paper]) -> Paper:
         other_titles=other_titles,
         bibtex_key=_first(p.bibtex_key for p in records),
         sources=list(dict.fromkeys(s for p in records for s in p.sources)),
+        # The type of the entry that gave the venue, so @article stays with its journal.
+        entry_type=next(
+            (p.entry_type for p in records if p.venue and p.entry_type),
+            _first(p.entry_type for p in records),
+        ),
     )
     merged.id = canonical_id(merged.arxiv_id, merged.doi, merged.title)
     return merged

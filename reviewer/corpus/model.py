@@ -55,6 +55,9 @@ class Paper(BaseModel):
     )
     bibtex_key: str | None = None
     sources: list[Source] = Field(default_factory=list)
+    entry_type: str | None = Field(
+        default=None, description="BibTeX entry type a .bib file gave: 'article', 'inproceedings'."
+    )
 
     @property
     def known_year(self) -> int | None:
@@ -67,7 +70,11 @@ class Paper(BaseModel):
 
     def content_hash(self) -> str:
         """Hash of every stored field: equal hashes mean nothing to write."""
-        payload = self.model_dump(mode="json")
+        # A paper without an entry type hashes as before the field existed: no store
+        # reports every paper as updated after an upgrade.
+        payload = self.model_dump(
+            mode="json", exclude={"entry_type"} if not self.entry_type else None
+        )
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 

@@ -17,7 +17,7 @@ Citation keys and the reference list come from the store, never from the model.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -199,11 +199,12 @@ def retrieve(
 
 
 def make_candidates(
-    papers: Sequence[tuple[Paper, str]], summaries: dict[str, Any]
+    papers: Sequence[tuple[Paper, str]], summaries: dict[str, Any], store: Iterable[Paper] = ()
 ) -> list[Candidate]:
+    """``store``: every paper of the store, so a key is the one every draft gives the paper."""
     from reviewer.tasks.summary_model import current_summary
 
-    keys = citation_keys(p for p, _ in papers)
+    keys = citation_keys((p for p, _ in papers), store)
     return [
         Candidate(p, keys[p.id], why, current_summary(p, summaries.get(p.id))) for p, why in papers
     ]

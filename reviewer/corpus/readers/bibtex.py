@@ -346,6 +346,7 @@ def _paper(entry: _Entry, path: str) -> Paper:
         code_urls=_code_urls(fields),
         bibtex_key=entry.key,
         sources=[Source(path=path, format=FORMAT, entry=f"line {entry.line}")],
+        entry_type=entry.type,
     )
 
 
