@@ -782,6 +782,8 @@ def test_rss_replaced_paper_does_not_claim_the_announcement_as_first_version() -
     (paper,) = rss.read(text, "feed.xml")
     assert paper.arxiv_version == 3
     assert paper.published != date(2025, 8, 20)
+    assert (paper.published, paper.published_precision) == (date(2025, 8, 1), "month")
+    assert paper.updated == date(2025, 8, 20)
 
 
 # ================================================================================
