@@ -126,6 +126,17 @@ def test_related_work_bib_gives_a_revised_paper_the_year_of_its_id(
     assert by_eprint["2402.10665"]["year"] == "2024"
 
 
+def test_a_digest_window_leaves_out_revisions_of_older_papers(seeded_home: Path) -> None:
+    august = ["digest", "--since", "2025-08-01", "--until", "2025-08-31", "--dry-run", "--json"]
+    report = json.loads(run_cli(*august, check=True).stdout)
+    ids = {p["id"] for theme in report["themes"] for p in theme["papers"]}
+    assert ids
+    # v4 listed 2025-08-08 of a February 2024 paper; v2 listed 2025-08-12 of February 2025.
+    assert not ids & {"arxiv:2402.10665", "arxiv:2502.15204"}
+    help_text = " ".join(run_cli("digest", "--help", check=True).stdout.split())
+    assert "revisions of older papers are left out" in help_text
+
+
 def test_reingesting_the_seeds_writes_nothing(seeded_home: Path) -> None:
     result = run_cli("ingest", *map(str, SEEDS), "--json", check=True)
     report = json.loads(result.stdout)
