@@ -25,20 +25,8 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 RRF_K = 60
 
 
-def _month_only(day: date) -> int:
-    """The stored form (YYYYMM00) of a first publication known to the month only."""
-    return day.year * 10000 + day.month * 100
-
-
 @dataclass(frozen=True)
 class Filters:
-    """Filters on first publication (``published``) and code links.
-
-    A paper whose first-publication day is unknown (month precision, stored as
-    YYYYMM00) counts as published in the whole month: it is inside a window
-    that overlaps its month. Papers with no date are outside any window.
-    """
-
     since: date | None = None
     until: date | None = None
     has_code: bool = False
@@ -46,14 +34,7 @@ class Filters:
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         if self.since:
-            clauses.append(
-                {
-                    "$or": [
-                        {"published": {"$gte": date_int(self.since)}},
-                        {"published": {"$eq": _month_only(self.since)}},
-                    ]
-                }
-            )
+            clauses.append({"published": {"$gte": date_int(self.since)}})
         if self.until:
             clauses.append({"published": {"$lte": date_int(self.until)}})
             clauses.append({"published": {"$gt": 0}})
@@ -68,7 +49,7 @@ class Filters:
             return None
         keep = np.ones(len(published), dtype=bool)
         if self.since:
-            keep &= (published >= date_int(self.since)) | (published == _month_only(self.since))
+            keep &= published >= date_int(self.since)
         if self.until:
             keep &= (published <= date_int(self.until)) & (published > 0)
         if self.has_code:
@@ -90,7 +71,7 @@ class Hit:
             "dense_rank": self.dense_rank,
             "lexical_rank": self.lexical_rank,
             "title": self.paper.title,
-            "published": self.paper.published_label,
+            "published": self.paper.published.isoformat() if self.paper.published else None,
             "authors": self.paper.authors,
             "abs_url": self.paper.abs_url,
             "code_urls": self.paper.code_urls,

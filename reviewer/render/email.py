@@ -59,11 +59,7 @@ def authors_line(authors: Sequence[str]) -> str:
 
 def _date(item: DigestPaper) -> str:
     published = item.paper.published
-    if published is None:
-        return "date unknown"
-    if item.paper.published_precision == "month":
-        return f"{published:%b %Y}"
-    return f"{published.day} {published:%b %Y}"
+    return f"{published.day} {published:%b %Y}" if published else "date unknown"
 
 
 def tldr_label(item: DigestPaper) -> str:

@@ -2,8 +2,7 @@
 
 Layout of the output folder::
 
-    index.json                  every paper: id, title, year, published, published_precision,
-                                file, has_summary
+    index.json                  every paper: id, title, year, published, file, has_summary
     papers/<name>.json          one paper: metadata, abstract, sources, grounded summary
     schema/paper.schema.json    JSON Schema (draft 2020-12) of a paper file
     schema/index.schema.json    JSON Schema of index.json
@@ -81,12 +80,8 @@ class WikiPaper(BaseModel):
     title: str
     authors: list[str]
     published: date | None = Field(description="First public version.")
-    published_precision: Literal["day", "month"] = Field(
-        description="'month' when only the year and month of `published` are known "
-        "(then stored as the 1st of that month)."
-    )
     updated: date | None = Field(description="Latest version seen.")
-    year: int | None = Field(description="Year of the first public version (else a source's).")
+    year: int | None
     venue: str | None
     arxiv_id: str | None = Field(description="arXiv id without version.")
     doi: str | None
@@ -113,7 +108,6 @@ class WikiIndexEntry(BaseModel):
     title: str
     year: int | None
     published: date | None
-    published_precision: Literal["day", "month"]
     file: str = Field(description="Path of the paper file, relative to index.json.")
     has_summary: bool
 
@@ -207,9 +201,8 @@ def wiki_paper(paper: Paper, summary: PaperSummary | None) -> WikiPaper:
         title=paper.title,
         authors=list(paper.authors),
         published=paper.published,
-        published_precision=paper.published_precision,
         updated=paper.updated,
-        year=paper.known_year,
+        year=paper.year,
         venue=paper.venue,
         arxiv_id=paper.arxiv_id,
         doi=paper.doi,
@@ -334,9 +327,8 @@ def export_wiki(
                 WikiIndexEntry(
                     id=pid,
                     title=paper.title,
-                    year=paper.known_year,
+                    year=paper.year,
                     published=paper.published,
-                    published_precision=paper.published_precision,
                     file=rel,
                     has_summary=summary is not None,
                 )
