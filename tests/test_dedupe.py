@@ -273,13 +273,15 @@ def test_entry_type_follows_the_entry_that_gave_the_venue() -> None:
     assert paper.entry_type == "misc"
 
 
-def test_a_paper_without_an_entry_type_hashes_as_before_the_field() -> None:
+def test_fields_at_their_defaults_hash_as_before_the_fields_existed() -> None:
     import hashlib
     import json
 
     paper = _paper("Hashed Paper", 1)
-    old_fields = paper.model_dump(mode="json", exclude={"entry_type"})
+    old_fields = paper.model_dump(mode="json", exclude={"entry_type", "published_precision"})
     blob = json.dumps(old_fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
     assert paper.content_hash() == hashlib.sha256(blob).hexdigest()[:32]
     typed = paper.model_copy(update={"entry_type": "article"})
     assert typed.content_hash() != paper.content_hash()
+    by_month = paper.model_copy(update={"published_precision": "month"})
+    assert by_month.content_hash() != paper.content_hash()
