@@ -31,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from retrieval import CACHE, ingest_files, open_store
 
+from reviewer.profiles import load_profile
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
 
@@ -79,14 +81,19 @@ def answer_stats(contents: list[str], abstract: str) -> dict[str, int]:
     return stats
 
 
+# The seed corpus is medical imaging: summarized with that profile.
+PROFILE = load_profile("medical-imaging")
+
+
 def summary_stats(summary: Any, abstract: str) -> dict[str, int]:
     from reviewer.grounding import quote_in, unsupported_numbers
-    from reviewer.tasks.summary_model import REPORTABLE_FIELDS as FIELDS
 
     s = summary
+    FIELDS = PROFILE.field_names
     quotes = [x.quote for x in [*s.findings, *s.limitations]]
     texts = [
         s.problem,
+        s.contribution,
         s.method,
         s.task,
         *(m.value for m in s.metrics),
@@ -138,7 +145,7 @@ def main() -> None:
     failed: list[str] = []
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-        results = list(pool.map(lambda p: (p, summarize_one(client, p)), papers))
+        results = list(pool.map(lambda p: (p, summarize_one(client, p, PROFILE)), papers))
     for paper, (summary, why, outcome) in results:
         for k, v in answer_stats(outcome.contents, paper.abstract).items():
             raw[k] = raw.get(k, 0) + v

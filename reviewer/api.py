@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import reviewer.demo as _demo
 from reviewer.errors import ConfigError, NotFoundError, ReviewerError, UsageError
 from reviewer.progress import LogReporter, Reporter
 from reviewer.results import (
@@ -51,10 +52,12 @@ if TYPE_CHECKING:
     from reviewer.index.store import Store
     from reviewer.llm.client import LLMClient
     from reviewer.llm.db import LLMDatabase
+    from reviewer.profiles import Profile
     from reviewer.results import DigestRun
     from reviewer.settings import Settings
     from reviewer.tasks.compare import CompareTable
     from reviewer.tasks.related_work import Candidate, RelatedWorkDraft, Trace
+    from reviewer.tasks.summary_model import SummaryKey
     from reviewer.tasks.themes import Theme
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
@@ -62,16 +65,17 @@ SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 SORT_ORDERS: tuple[str, ...] = ("date", "title", "added")
 DRAFT_FORMATS: tuple[str, ...] = ("markdown", "latex", "json")
 TABLE_FORMATS: tuple[str, ...] = ("markdown", "csv", "json")
-DEFAULT_COLUMNS = "task,modality,datasets,metrics,results,code"
+# compare's columns when none are named: the summary profile's compare_columns.
+DEFAULT_COLUMNS: str | None = None
 # Input files a folder is searched for (hidden files and folders are skipped).
 INPUT_SUFFIXES = frozenset({".txt", ".md", ".xml", ".atom", ".rss", ".bib", ".json", ".jsonl"})
-DEMO_TOPIC = "adapting the Segment Anything Model to medical image segmentation"
 
 DateLike = date | str | None
+DEMO_TOPIC = _demo.TOPIC
 
 
 def demo_corpus() -> Path:
-    """The folder of the bundled demo corpus (423 medical-imaging papers)."""
+    """The folder of the bundled demo corpus (see ``reviewer.demo``)."""
     from importlib.resources import files
 
     return Path(str(files("reviewer") / "demo"))
@@ -422,6 +426,41 @@ class Reviewer:
 
         return stored_summaries(self.settings.llm_db_path, list(ids) if ids is not None else None)
 
+    def profile(self, name: str | Path | None = None) -> Profile:
+        """The summary profile ``name`` (a built-in, a file in ``REVIEWER_HOME/profiles/``
+        or a TOML file's path), or the configured one (``REVIEWER_PROFILE``)."""
+        from reviewer.profiles import load_profile
+
+        return load_profile(name or self.settings.profile, home=self.settings.home)
+
+    def profiles(self) -> list[Profile]:
+        """Every summary profile there is: the built-in ones, then the user's in
+        ``REVIEWER_HOME/profiles/``. A user file that does not load is reported (as a note
+        naming the file and the key) and left out."""
+        from reviewer.profiles import available_profiles, load_profile
+
+        found = []
+        for name in available_profiles(self.settings.home):
+            try:
+                found.append(load_profile(name, home=self.settings.home))
+            except ConfigError as exc:
+                self.reporter.note(f"error: {exc.message}")
+        return found
+
+    def summary_key(self, profile: Profile) -> SummaryKey:
+        """What a stored summary must have been made with to count as current: this
+        profile, the configured model (when one is) and the summary prompt's version."""
+        from reviewer.prompts import load_prompt
+        from reviewer.tasks.summarize import PROMPT_ID
+        from reviewer.tasks.summary_model import SummaryKey
+
+        prompt = load_prompt(PROMPT_ID)
+        return SummaryKey(
+            profile=profile.label,
+            model=self.settings.model,
+            prompt=f"{prompt.id}@{prompt.version}",
+        )
+
     def summarize(
         self,
         ids: Sequence[str] = (),
@@ -429,15 +468,18 @@ class Reviewer:
         query: str | None = None,
         k: int = 5,
         papers: Sequence[Paper] | None = None,
+        profile: str | Path | None = None,
         concurrency: int | None = None,
         max_cost: float | None = None,
         refresh: bool = False,
     ) -> SummarizeResult:
         """A grounded ``PaperSummary`` of each paper named by ``ids``, of the top ``k``
-        hits of ``query``, or of ``papers``. Cached; needs a model. ``refresh`` asks the
-        model again and replaces the cached answers (every model-backed method takes it)."""
+        hits of ``query``, or of ``papers``, with the fields of ``profile`` (default: the
+        configured one). Cached; needs a model. ``refresh`` asks the model again and
+        replaces the cached answers (every model-backed method takes it)."""
         from reviewer.llm.client import require_model
 
+        chosen_profile = self.profile(profile)
         require_model(self.settings)
         if papers is None:
             if not ids and not query:
@@ -450,7 +492,7 @@ class Reviewer:
                 have = {p.id for p in chosen}
                 chosen += [h.paper for h in self._hits(query, k) if h.paper.id not in have]
             papers = chosen
-        return self._summarize(list(papers), concurrency, max_cost, refresh)
+        return self._summarize(list(papers), concurrency, max_cost, refresh, chosen_profile)
 
     def related_work(
         self,
@@ -643,7 +685,8 @@ class Reviewer:
         *,
         ids: Sequence[str] = (),
         k: int = 8,
-        columns: str | Sequence[str] = DEFAULT_COLUMNS,
+        columns: str | Sequence[str] | None = DEFAULT_COLUMNS,
+        profile: str | Path | None = None,
         since: DateLike = None,
         until: DateLike = None,
         extractive: bool = False,
@@ -652,7 +695,9 @@ class Reviewer:
         refresh: bool = False,
     ) -> CompareTable:
         """One row per paper (the top ``k`` hits of ``topic`` and/or ``ids``), one cell
-        per column, each with its evidence from the abstract or "not reported"."""
+        per column, each with its evidence from the abstract or "not reported". Without
+        ``columns``, the summary profile's ``compare_columns`` (those ``extractive`` can
+        fill, without a model)."""
         from reviewer.llm.db import calls_line
         from reviewer.tasks.compare import (
             EXTRACTIVE_COLUMNS,
@@ -661,6 +706,13 @@ class Reviewer:
             parse_columns,
         )
 
+        if columns is None:
+            defaults = self.profile(profile).compare_columns
+            if extractive:
+                defaults = tuple(c for c in defaults if c in EXTRACTIVE_COLUMNS) or tuple(
+                    c for c in ("task", "datasets", "metrics", "results", "code")
+                )
+            columns = ",".join(defaults)
         wanted = parse_columns(columns if isinstance(columns, str) else ",".join(columns))
         if extractive and (unknown := [c for c in wanted if c not in EXTRACTIVE_COLUMNS]):
             raise UsageError(
@@ -734,14 +786,20 @@ class Reviewer:
         concurrency: int | None = None,
         max_cost: float | None = None,
         refresh: bool = False,
+        profile: str | Path | None = None,
     ) -> ExportReport:
         """Every paper as JSON for a wiki: ``out/index.json``, ``out/papers/<name>.json``
-        and the JSON Schemas. ``summarize`` first summarizes papers lacking a current
-        summary (needs a model). A budget stop still exports, then raises."""
+        and the JSON Schemas, whose summary follows ``profile`` (default: the configured
+        one). A summary is exported while it is current: made from the paper's text with
+        this profile, the configured model (if any) and the summary prompt's version.
+        ``summarize`` first summarizes papers lacking one (needs a model). A budget stop
+        still exports, then raises."""
         from reviewer.render.wiki import export_wiki, previous_export
         from reviewer.tasks.summary_model import lacking_summary
 
         out = Path(out)
+        chosen_profile = self.profile(profile)
+        key = self.summary_key(chosen_profile)
         previous = previous_export(out)  # refuse an unrelated folder before any work
         if summarize:
             from reviewer.llm.client import require_model
@@ -751,16 +809,16 @@ class Reviewer:
         summaries = self.summaries()
         stopped = None
         if summarize:
-            todo = lacking_summary(papers, summaries, include_pruned=refresh)
+            todo = lacking_summary(papers, summaries, include_pruned=refresh, key=key)
             if todo:
-                result = self._summarize(todo, concurrency, max_cost, refresh)
+                result = self._summarize(todo, concurrency, max_cost, refresh, chosen_profile)
                 stopped = result.stopped_error
                 summaries = self.summaries()
             else:
                 self.reporter.note(
                     "Every paper with an abstract has a current summary; nothing to summarize."
                 )
-        counts = export_wiki(out, papers, summaries, previous)
+        counts = export_wiki(out, papers, summaries, previous, chosen_profile, key)
         stale = f", {counts.stale_summaries} stale left out" if counts.stale_summaries else ""
         self.reporter.note(
             f"{counts.papers} papers: {counts.written} written, {counts.unchanged} unchanged, "
@@ -868,6 +926,7 @@ class Reviewer:
         concurrency: int | None,
         max_cost: float | None,
         refresh: bool = False,
+        profile: Profile | None = None,
     ) -> SummarizeResult:
         from reviewer.llm.client import LLMClient
         from reviewer.llm.cost import Budget
@@ -879,8 +938,10 @@ class Reviewer:
         try:
             client = LLMClient(self.settings, db, Budget(max_cost), refresh=refresh)
             workers = concurrency or self.settings.concurrency
+            profile = profile or self.profile()
             self.reporter.note(
-                f"Summarizing {len(papers)} papers with {client.model} ({workers} at a time)…"
+                f"Summarizing {len(papers)} papers with {client.model} ({workers} at a time, "
+                f"profile {profile.name})…"
             )
             self.reporter.start(len(papers), "summarizing")
 
@@ -896,7 +957,7 @@ class Reviewer:
                     self.reporter.note(f"failed: {paper.id}: {why}")
 
             try:
-                report = summarize_papers(client, papers, workers, on_done)
+                report = summarize_papers(client, papers, workers, on_done, profile)
             finally:
                 self.reporter.finish()
                 # The footer is reported even when the run stops on an error: what was
@@ -979,7 +1040,10 @@ class Reviewer:
             papers = [p for p, _ in chosen]
             if summarize and client is not None:
                 missing = lacking_summary(
-                    papers, self.summaries([p.id for p in papers]), include_pruned=refresh
+                    papers,
+                    self.summaries([p.id for p in papers]),
+                    include_pruned=refresh,
+                    key=self.summary_key(self.profile()),
                 )
                 if missing:
                     self._summarize(missing, concurrency, max_cost, refresh).raise_if_stopped()

@@ -36,7 +36,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from reviewer import __version__
-from reviewer.api import DEFAULT_COLUMNS, Reviewer
+from reviewer.api import Reviewer
 from reviewer.errors import ReviewerError
 from reviewer.progress import CollectingReporter
 from reviewer.results import DraftSentence, PaperRow
@@ -73,6 +73,13 @@ Extractive = Annotated[
     Field(
         description="Without a model: quote the abstracts' own sentences instead of asking "
         "one (clearly labelled; every sentence cited)."
+    ),
+]
+SummaryProfile = Annotated[
+    str | None,
+    Field(
+        description="Summary profile: general, medical-imaging, or a user profile's name "
+        "(REVIEWER_HOME/profiles/NAME.toml). Default: the server's REVIEWER_PROFILE."
     ),
 ]
 MaxCost = Annotated[
@@ -291,17 +298,19 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
             str | None, Field(description="Summarize the top k hits of this search.")
         ] = None,
         k: Annotated[int, Field(ge=1, le=50, description="With query: how many hits.")] = 5,
+        profile: SummaryProfile = None,
         max_cost: MaxCost = None,
     ) -> CallToolResult:
         """A grounded summary of each paper named by ids and/or the top k hits of query:
-        TL;DR, problem, method, task, modality, anatomy, datasets, metrics with values,
-        findings and limitations with verbatim quotes, code. Every quote and number is
-        checked against the abstract; what fails is dropped. Returns a JSON list of
+        a TL;DR and the fields of the summary profile (general: problem, contribution,
+        method, task, datasets, metrics with values, findings and limitations with
+        verbatim quotes, code; medical-imaging adds modality and anatomy). Every quote
+        and number is checked against the abstract; what fails is dropped. Returns a JSON list of
         summaries. Cached: asking again makes no model call. Needs a model
         (REVIEWER_MODEL in the server's environment)."""
 
         def work(rv: Reviewer) -> list[str]:
-            result = rv.summarize(ids, query=query, k=k, max_cost=max_cost)
+            result = rv.summarize(ids, query=query, k=k, profile=profile, max_cost=max_cost)
             result.raise_if_stopped()
             if result.failed and not result.summaries:
                 from reviewer.errors import LLMError
@@ -323,13 +332,15 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         ] = None,
         ids: PaperRefs = [],  # noqa: B006
         columns: Annotated[
-            list[str],
+            list[str] | None,
             Field(
                 description="One column per aspect. With a model any name works (e.g. "
-                "anatomy, method); extractive=true fills task, modality, datasets, metrics, "
-                "results and code."
+                "method, limitations); extractive=true fills task, modality, datasets, "
+                "metrics, results and code. Default: the summary profile's compare columns "
+                "(general: task, datasets, metrics, results, code)."
             ),
-        ] = DEFAULT_COLUMNS.split(","),
+        ] = None,
+        profile: SummaryProfile = None,
         k: Annotated[int, Field(ge=1, le=60, description="With topic: how many hits.")] = 8,
         since: Since = None,
         until: Until = None,
@@ -350,6 +361,7 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
                 ids=ids,
                 k=k,
                 columns=columns,
+                profile=profile,
                 since=since,
                 until=until,
                 extractive=extractive,

@@ -14,6 +14,9 @@ from reviewer.removal import RemovalReport as RemovalReport
 from reviewer.removal import RemovedPaper as RemovedPaper
 from reviewer.tasks.summary_model import PaperSummary
 
+# The keys every summary has; the others are its profile's fields.
+SUMMARY_CORE_FIELDS: tuple[str, ...] = tuple(PaperSummary.model_fields)
+
 
 class _MayStop(BaseModel):
     """A result of work that a budget (--max-cost) can stop half-way: what was done is

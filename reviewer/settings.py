@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         description="Key for REVIEWER_API_BASE; hosted providers read their usual variables "
         "(OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).",
     )
+    profile: str = Field(
+        default="general",
+        description="Summary profile: the fields a summary extracts. general, "
+        "medical-imaging, a NAME with REVIEWER_HOME/profiles/NAME.toml, or a TOML file's path.",
+    )
     llm_timeout: float = Field(default=120.0, gt=0, description="Seconds per model request.")
     llm_retries: int = Field(
         default=4, ge=0, le=10, description="Transport retries (429, 5xx, timeouts, resets)."

@@ -158,12 +158,17 @@ def test_compare_without_a_model_names_the_settings(seeded_home: Path) -> None:
 def test_extractive_compare_csv_has_one_row_per_paper_with_grounded_cells(
     seeded_home: Path,
 ) -> None:
+    topic = "brain tumor segmentation MRI"
     result = run_cli(
-        "compare", "brain tumor segmentation MRI", "-k", "5", "--extractive", "-f", "csv"
+        "compare", topic, "-k", "5", "--extractive", "-f", "csv", "--profile", "medical-imaging"
     )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 5
+    # The default profile (general) has no imaging column.
+    general = run_cli("compare", topic, "-k", "5", "--extractive", "-f", "csv", check=True)
+    header = next(csv.reader(io.StringIO(general.stdout)))
+    assert "modality" in rows[0] and "modality" not in header and "task" in header
     abstracts = _abstracts([r["id"] for r in rows])
     columns = ["task", "modality", "datasets", "metrics", "results"]
     for row in rows:

@@ -106,7 +106,7 @@ def test_tldr_from_a_current_summary_else_the_first_sentence() -> None:
         "datasets": [], "metrics": [], "findings": [], "limitations": [],
         "code": {"available": "no", "urls": [], "source": "none"}, "not_reported": [],
         "abstract_truncated": False, "validation": "passed", "model": "x", "prompt": "p@1",
-        "abstract_hash": paper.text_hash(),
+        "profile": "medical-imaging@0123456789ab", "abstract_hash": paper.text_hash(),
     }  # fmt: skip
     assert tldr_for(paper, summary) == ("What it does.", "summary")
     stale = {**summary, "abstract_hash": "0" * 32}  # made from an older abstract

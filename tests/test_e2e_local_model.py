@@ -166,3 +166,59 @@ def test_compare_live_csv_has_a_row_per_paper_and_no_foreign_number(
         for column, value in row.items():
             if column not in ("id", "title", "code", "code_evidence"):
                 assert not unsupported_numbers(value, abstract), (row["id"], column, value)
+
+
+SOFTWARE_PROFILE = """\
+description = "empirical software engineering"
+extends = "general"
+compare_columns = ["task", "subjects", "results"]
+
+[[fields]]
+name = "subjects"
+kind = "names"
+description = "What was studied (projects, repositories, programs), as the abstract names it."
+"""
+
+
+def test_a_user_profile_round_trips_through_summarize_and_the_wiki_schema(
+    _isolated_home: Path, model_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A corpus from outside medicine (a real arXiv API answer on software testing) and a
+    user's TOML profile with one field of its own: summarize stores that field, the wiki
+    export's schema has it and validates the paper, and no medical field appears."""
+    from conftest import REAL
+    from jsonschema import Draft202012Validator
+
+    run_cli("ingest", str(REAL / "arxiv_api_query_testing_100.xml"), check=True)
+    (_isolated_home / "profiles").mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "profiles" / "software.toml").write_text(SOFTWARE_PROFILE)
+    pid = "arxiv:2604.03438"  # Android instrumentation testing in CI
+    env = {**model_env, "REVIEWER_LLM_REASKS": "0"}
+    result = run_cli("summarize", "--profile", "software", "--ids", pid, "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    [summary] = json.loads(result.stdout)
+    assert summary["profile"].startswith("software@")
+    assert isinstance(summary["subjects"], list)
+    assert "modality" not in summary and "anatomy" not in summary
+    assert "profile software" in result.stderr
+
+    out = tmp_path / "wiki"
+    exported = run_cli(
+        "export", "wiki", "--out", str(out), "--profile", "software", "--json", env=env
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["with_summary"] == 1
+    schema = json.loads((out / "schema" / "paper.schema.json").read_text())
+    assert "subjects" in json.dumps(schema) and "modality" not in json.dumps(schema)
+    index = json.loads((out / "index.json").read_text())
+    [entry] = [e for e in index["papers"] if e["id"] == pid]
+    paper_file = json.loads((out / entry["file"]).read_text())
+    assert not list(Draft202012Validator(schema).iter_errors(paper_file))
+    assert paper_file["summary"]["subjects"] == summary["subjects"]
+
+    # Under the default profile the same summary is not current; compare's columns are
+    # general's, without any imaging column.
+    general = run_cli("export", "wiki", "--out", str(tmp_path / "g"), "--json", env=env)
+    assert json.loads(general.stdout)["stale_summaries"] == 1
+    table = run_cli("compare", "--ids", pid, "--extractive", "-f", "json", check=True)
+    assert "modality" not in json.loads(table.stdout)["columns"]

@@ -12,13 +12,15 @@ from conftest import ROOT, run_cli
 from jsonschema import Draft202012Validator
 
 from reviewer.corpus.model import Paper, Source
+from reviewer.profiles import load_profile
+from reviewer.prompts import load_prompt
 from reviewer.render.wiki import (
     assign_file_names,
     export_wiki,
     file_stem,
     previous_export,
 )
-from reviewer.tasks.summary_model import Finding, PaperSummary, SummaryDraft, build_summary
+from reviewer.tasks.summary_model import Finding, PaperSummary, build_summary, draft_model
 
 N_SEED_PAPERS = 423
 SUMMARIZED_ID = "arxiv:2509.06617"
@@ -74,17 +76,23 @@ def make_test_summary(paper: Paper) -> PaperSummary:
     the abstract's first sentence copied verbatim."""
     quote = paper.abstract.split(". ")[0] + "."
     assert quote in paper.abstract
-    test_draft = SummaryDraft(
+    test_draft = draft_model(load_profile("general"))(
         tldr="Test summary written by the test suite, not by a model.",
         problem="not reported",
+        contribution="not reported",
         method="not reported",
         task="not reported",
-        modality="not reported",
-        anatomy="not reported",
         findings=[Finding(finding="Test finding quoting the abstract.", quote=quote)],
     )
+    # Made as `reviewer summarize` makes it (the prompt's id and version), so that the
+    # export, which names no model here, counts it current.
+    prompt = load_prompt("summarize_paper")
     summary = build_summary(
-        test_draft, paper=paper, passed=True, model="test-fixture", prompt="test@1"
+        test_draft,
+        paper=paper,
+        passed=True,
+        model="test-fixture",
+        prompt=f"{prompt.id}@{prompt.version}",
     )
     assert summary.findings and summary.findings[0].quote == quote
     return summary
@@ -185,6 +193,16 @@ def test_current_summary_is_exported_and_stale_one_is_not(
     index = load(out / "index.json")
     index_validator.validate(index)
     assert [e["id"] for e in index["papers"] if e["has_summary"]] == [SUMMARIZED_ID]
+    assert index["summary_profile"] == load_profile("general").label
+    assert "modality" not in json.dumps(load(out / "schema" / "paper.schema.json"))
+
+    # The same summaries under another profile: none is current, and the schema has
+    # that profile's fields.
+    other = tmp_path / "wiki-medical"
+    counts = export(other, "--profile", "medical-imaging")
+    assert (counts["with_summary"], counts["stale_summaries"]) == (0, 2)
+    assert '"anatomy"' in json.dumps(load(other / "schema" / "paper.schema.json"))
+    assert load(other / "index.json")["summary_profile"].startswith("medical-imaging@")
 
 
 def test_summarize_without_a_model_fails_before_writing(

@@ -15,14 +15,18 @@ from reviewer.grounding import (
     unsupported_numbers,
     unsupported_share,
 )
+from reviewer.profiles import load_profile
 from reviewer.tasks.summary_model import (
     Finding,
     Limitation,
     Metric,
-    SummaryDraft,
     build_summary,
+    draft_model,
     grounding_problems,
 )
+
+# The seed abstracts are medical imaging: their profile has modality and anatomy.
+SummaryDraft = draft_model(load_profile("medical-imaging"))
 
 ABSTRACT = (
     "Accurate segmentation of lung tumors on CT is hard. We propose Lung-DDPM, a diffusion\n"
@@ -84,6 +88,7 @@ def good_draft(**overrides: object) -> SummaryDraft:
     data: dict[str, object] = {
         "tldr": "Lung-DDPM generates lung CT data with a Dice score of 0.8921.",
         "problem": "Accurate segmentation of lung tumors on CT.",
+        "contribution": "Lung-DDPM, a diffusion model.",
         "method": "A diffusion model.",
         "task": "segmentation",
         "modality": "CT",
@@ -125,8 +130,8 @@ def test_a_grounded_draft_passes_validation_with_the_abstract_as_context() -> No
             "repeats the same few words",
         ),
         ({"tldr": "Lung-DDPM."}, "tldr", "repeats the title"),
-        ({"datasets": ["LIDC-IDRI", "lidc-idri"]}, "datasets[1]", "repeats an earlier dataset"),
-        ({"datasets": ["LIDC-IDRI", "LUNA16"]}, "datasets[1]", "dataset name"),
+        ({"datasets": ["LIDC-IDRI", "lidc-idri"]}, "datasets[1]", "repeats an earlier name"),
+        ({"datasets": ["LIDC-IDRI", "LUNA16"]}, "datasets[1]", "name not in the abstract"),
         ({"metrics": [Metric(name="Dice", value="0.91")]}, "metrics[0]", "value is not a number"),
         ({"metrics": [Metric(name="AUC", value="0.8921")]}, "metrics[0]", "metric name"),
         ({"metrics": [Metric(name="Dice", value="high")]}, "metrics[0]", "value is not a number"),
@@ -172,6 +177,7 @@ def test_build_summary_drops_what_fails_and_marks_not_reported() -> None:
     assert [m.name for m in summary.metrics] == ["Dice"]
     assert {d.field for d in summary.dropped} == {"tldr", "modality", "datasets[1]", "metrics[1]"}
     assert set(summary.not_reported) == {"anatomy", "limitations"}
+    assert summary.profile == load_profile("medical-imaging").label
     assert summary.failed_fields == ["modality"]  # emptied by validation, not by the abstract
     assert summary.code.available == "yes" and summary.code.source == "abstract"
 
@@ -186,6 +192,7 @@ def test_code_links_from_metadata_win_and_unfounded_code_claims_are_dropped() ->
     draft = SummaryDraft(
         tldr="Lung segmentation on CT.",
         problem="x",
+        contribution="not reported",
         method="y",
         task="segmentation",
         modality="CT",

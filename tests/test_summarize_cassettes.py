@@ -38,15 +38,18 @@ from reviewer.corpus.readers import read_file
 from reviewer.grounding import name_in, quote_in, unsupported_numbers
 from reviewer.llm.client import LLMClient
 from reviewer.llm.db import LLMDatabase
+from reviewer.profiles import load_profile
 from reviewer.settings import load_settings
 from reviewer.tasks.summarize import summarize_papers
-from reviewer.tasks.summary_model import REPORTABLE_FIELDS, PaperSummary, lacking_summary
+from reviewer.tasks.summary_model import PaperSummary, lacking_summary
 
 CASSETTES = ROOT / "cassettes" / "test_summarize_cassettes"
 CASSETTE = "summarize_three_seed_papers"
 # A paper with numbers and a code link, one whose abstract is truncated in every
 # source, and one with a long abstract rich in method detail.
 PAPER_IDS = ("arxiv:2502.15204", "arxiv:2508.06137", "arxiv:2509.06617")
+# The seed papers are medical imaging: summarized with that profile (modality, anatomy).
+PROFILE = load_profile("medical-imaging")
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +89,7 @@ def _run(vcr_cassette: Any = None) -> tuple[list[PaperSummary], Any, LLMDatabase
     db = LLMDatabase(settings.llm_db_path)
     client = LLMClient(settings, db)
     papers = [seed_papers()[pid] for pid in PAPER_IDS]
-    report = summarize_papers(client, papers, concurrency=1)
+    report = summarize_papers(client, papers, concurrency=1, profile=PROFILE)
     return report.summaries, report, db, client
 
 
@@ -119,13 +122,14 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
         _assert_grounded(summary, paper.abstract)
         assert summary.tldr
         assert summary.model == recorded_model["model"]
-        assert summary.prompt == "summarize_paper@1"
+        assert summary.prompt == "summarize_paper@2"
+        assert summary.profile == PROFILE.label
         assert summary.abstract_hash == paper.text_hash()
         assert not set(summary.not_reported) & set(summary.failed_fields)
         dropped_bases = {d.field.split("[")[0] for d in summary.dropped}
         for field in summary.failed_fields:
             assert field in dropped_bases or (field == "code" and "code_available" in dropped_bases)
-        assert set(summary.not_reported) <= set(REPORTABLE_FIELDS)
+        assert set(summary.not_reported) <= set(PROFILE.field_names)
     # Code availability comes from the metadata when the paper has a code link.
     lung = summaries[0]
     assert lung.code.available == "yes" and lung.code.source == "metadata"
@@ -147,13 +151,15 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
         assert {"tldr", "datasets", "metrics", "findings", "code_available"} <= set(
             schema["properties"]
         )
+        assert {"modality", "anatomy"} <= set(schema["properties"])
+        assert "medical imaging" in body["messages"][0]["content"]  # the profile's subject
         user = body["messages"][1]["content"]
         assert papers[pid].abstract[:200] in " ".join(user.split())
     assert "truncated in every source" in first_of_paper[1]["messages"][1]["content"]
     # The call log has one row per HTTP answer, each with the prompt id, version and hash.
     rows = db.calls()
     assert {r["prompt_id"] for r in rows} == {"summarize_paper"}
-    assert all(r["prompt_version"] == 1 and len(r["prompt_hash"]) == 64 for r in rows)
+    assert all(r["prompt_version"] == 2 and len(r["prompt_hash"]) == 64 for r in rows)
     assert all(r["input_tokens"] > 0 and r["output_tokens"] > 0 for r in rows)
 
 
@@ -236,7 +242,14 @@ def test_a_cached_failure_is_replayed_as_the_same_failure(
     # A pruned summary is current (nothing to do without a refresh), and is listed for one.
     papers = [seed_papers()[pid] for pid in PAPER_IDS]
     assert lacking_summary(papers, stored) == []
+    assert {p.id for p in lacking_summary(papers, stored, key=_key("general"))} == set(PAPER_IDS)
     assert {p.id for p in lacking_summary(papers, stored, include_pruned=True)} == pruned
+
+
+def _key(profile: str) -> Any:
+    from reviewer.tasks.summary_model import SummaryKey
+
+    return SummaryKey(profile=load_profile(profile).label)
 
 
 def test_cassettes_hold_no_secret() -> None:

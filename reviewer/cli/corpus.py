@@ -55,7 +55,9 @@ def ingest(
         100, "--max", min=1, help="At most this many papers from --arxiv."
     ),
     demo: bool = typer.Option(
-        False, "--demo", help="Also ingest the bundled demo corpus (423 medical-imaging papers)."
+        False,
+        "--demo",
+        help="Also ingest the bundled demo corpus (423 arXiv papers; see `reviewer demo`).",
     ),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -231,19 +233,21 @@ def remove(
 
 
 def demo(
-    query: str = typer.Option(
-        "adapting the Segment Anything Model to medical image segmentation",
+    query: str | None = typer.Option(
+        None,
         "--query",
         "-q",
-        help="The search to run on the demo corpus.",
+        help="The search to run on the demo corpus (default: the topic it was gathered on).",
+        show_default=False,
     ),
     k: int = typer.Option(5, "-k", min=1, help="Number of results."),
 ) -> None:
-    """Ingest the bundled demo corpus (423 medical-imaging papers), run a search, and draft
-    a related-work section on it from quotes of the abstracts (no model needed)."""
-    from reviewer.api import demo_corpus
+    """Ingest the bundled demo corpus (423 arXiv papers of one field), run a search, and
+    draft a related-work section on it from quotes of the abstracts (no model needed)."""
+    from reviewer.api import DEMO_TOPIC, demo_corpus
     from reviewer.render.draft import to_markdown
 
+    query = query or DEMO_TOPIC
     rv = open_reviewer()
     info(f"Ingesting the demo corpus from {demo_corpus()} …")
     _ingest_line(rv.ingest(demo=True))

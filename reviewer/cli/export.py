@@ -10,6 +10,7 @@ from reviewer.cli.output import (
     CONCURRENCY_OPT,
     JSON_OPT,
     MAX_COST_OPT,
+    PROFILE_OPT,
     REFRESH_OPT,
     emit_json,
     open_reviewer,
@@ -30,6 +31,7 @@ def wiki(
         "--summarize",
         help="First summarize every paper without a current summary (needs REVIEWER_MODEL).",
     ),
+    profile: str | None = PROFILE_OPT,
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
     refresh: bool = REFRESH_OPT,
@@ -47,13 +49,20 @@ def wiki(
     Running it again rewrites only the files whose content changed, and removes the
     files of papers no longer in the store when the previous index.json lists them;
     nothing else in DIR is touched, and a non-empty DIR without such an index.json is
-    refused. A summary is exported only while it matches the paper's current title
-    and abstract (stale ones are counted, not exported).
+    refused. A summary is exported only while it is current: made from the paper's
+    current title and abstract, with the summary profile (--profile) and, when one is
+    set, the configured model (others are counted as stale, not exported). The paper
+    schema describes that profile's fields; index.json names it (summary_profile).
 
     Without --summarize no model is needed. With it, papers lacking a current summary
     are summarized first (cached; --max-cost caps the spend)."""
     report = open_reviewer().export_wiki(
-        out, summarize=summarize, concurrency=concurrency, max_cost=max_cost, refresh=refresh
+        out,
+        summarize=summarize,
+        profile=profile,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        refresh=refresh,
     )
     if as_json:
         emit_json(report.model_dump(mode="json"))

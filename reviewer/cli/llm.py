@@ -11,6 +11,7 @@ from reviewer.cli.output import (
     CONCURRENCY_OPT,
     JSON_OPT,
     MAX_COST_OPT,
+    PROFILE_OPT,
     REFRESH_OPT,
     emit_json,
     emit_rows,
@@ -31,13 +32,16 @@ def summarize(
         None, "--query", "-q", help="Summarize the top hits of this search.", show_default=False
     ),
     k: int = typer.Option(5, "-k", min=1, help="With --query: how many hits."),
+    profile: str | None = PROFILE_OPT,
     as_json: bool = JSON_OPT,
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
     refresh: bool = REFRESH_OPT,
 ) -> None:
-    """Write a grounded summary of each paper: TL;DR, problem, method, task, modality,
-    anatomy, datasets, metrics with values, findings with quotes, limitations, code.
+    """Write a grounded summary of each paper: a TL;DR and the fields of the summary
+    profile. The default, general, has problem, contribution, method, task, datasets,
+    metrics with values, findings with quotes, limitations and code; medical-imaging adds
+    modality and anatomy; your own profiles add any field (`reviewer profiles`).
 
     Every quote must occur verbatim in the abstract and every number in it; answers that
     fail are sent back to the model, and what still fails is dropped and listed on stderr.
@@ -46,6 +50,7 @@ def summarize(
         list(ids or []),
         query=query,
         k=k,
+        profile=profile,
         concurrency=concurrency,
         max_cost=max_cost,
         refresh=refresh,
@@ -69,6 +74,8 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    from reviewer.results import SUMMARY_CORE_FIELDS
+
     console = Console()
     for s in data:
         console.print(f"[bold]{escape(s['title'])}[/bold]  [dim]{s['paper_id']}[/dim]")
@@ -77,24 +84,76 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
         if s["abstract_truncated"]:
             console.print("  [yellow]The abstract is truncated in every source.[/yellow]")
         failed = set(s["failed_fields"])
-
-        def shown(field: str, value: str, failed: set[str] = failed) -> str:
+        for field, value in s.items():
+            if field in SUMMARY_CORE_FIELDS:
+                continue
             if field in failed:
-                return "[dim](every answer failed validation)[/dim]"
-            return escape(value or "not reported")
-
-        for field in ("problem", "method", "task", "modality", "anatomy"):
-            console.print(f"  {field}: {shown(field, s[field])}")
-        console.print(f"  datasets: {shown('datasets', ', '.join(s['datasets']))}")
-        metrics = [f"{m['name']} {m['value']}" for m in s["metrics"]]
-        console.print(f"  metrics: {shown('metrics', '; '.join(metrics))}")
-        for f in s["findings"]:
-            console.print(f"  finding: {escape(f['finding'])}\n    “{escape(f['quote'])}”")
-        for f in s["limitations"]:
-            console.print(f"  limitation: {escape(f['limitation'])}\n    “{escape(f['quote'])}”")
-        code = s["code"]
-        console.print(f"  code: {code['available']} {escape(' '.join(code['urls']))}".rstrip())
+                console.print(f"  {field}: [dim](every answer failed validation)[/dim]")
+            elif isinstance(value, dict):  # a link
+                urls = " ".join(value.get("urls", []))
+                console.print(f"  {field}: {value.get('available')} {escape(urls)}".rstrip())
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for item in value:
+                    if "quote" in item:
+                        claim = next(v for k, v in item.items() if k != "quote")
+                        console.print(f"  {field}: {escape(claim)}\n    “{escape(item['quote'])}”")
+                    else:  # a metric
+                        on = item.get("dataset", "not reported")
+                        where = "" if on == "not reported" else f" ({on})"
+                        console.print(
+                            f"  {field}: {escape(item.get('name', ''))} "
+                            f"{escape(item.get('value', ''))}{escape(where)}"
+                        )
+            elif isinstance(value, list):
+                console.print(f"  {field}: {escape(', '.join(value) or 'not reported')}")
+            else:
+                console.print(f"  {field}: {escape(str(value) or 'not reported')}")
         console.print()
+
+
+def profiles(
+    name: str | None = typer.Argument(
+        None, help="Show this profile's fields (a name or a TOML file).", show_default=False
+    ),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """List the summary profiles, or show one's fields.
+
+    A profile names the fields `reviewer summarize` extracts, each with a kind that
+    decides its grounding rule: text (free text; its numbers must be in the abstract),
+    name / names (copied from the abstract, checked to occur there), metrics (name and
+    reported value, both found in the abstract), quotes (claims, each with a verbatim
+    quote) and link (a URL from the abstract or metadata). It also sets compare's
+    default columns and the wiki export's summary schema.
+
+    Add your own as REVIEWER_HOME/profiles/NAME.toml, e.g.:
+
+        name = "ecology"
+        description = "field ecology"      # named in the prompt; optional
+        extends = "general"                # start from general's fields
+        compare_columns = ["task", "species", "datasets", "metrics", "results"]
+
+        [[fields]]
+        name = "species"
+        kind = "names"
+        description = "Species studied, as the abstract names them."
+
+    Select one with --profile NAME (or a file's path) or REVIEWER_PROFILE."""
+    rv = open_reviewer()
+    shown = [rv.profile(name)] if name else rv.profiles()
+    if as_json:
+        emit_json([p.model_dump(mode="json") for p in shown])
+        return
+    default = rv.settings.profile
+    for p in shown:
+        mark = "  (selected)" if p.name == default else ""
+        typer.echo(f"{p.name}{mark}  [{p.source}]")
+        if p.description:
+            typer.echo(f"  for: {p.description}")
+        for f in p.fields:
+            typer.echo(f"  {f.name} ({f.kind}): {f.description}")
+        typer.echo(f"  compare columns: {', '.join(p.compare_columns)}")
+        typer.echo("")
 
 
 def logs(
@@ -190,6 +249,7 @@ def config_show(as_json: bool = JSON_OPT) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    app.command("profiles", help=reflow(profiles.__doc__))(profiles)
     app.command("summarize", help=reflow(summarize.__doc__))(summarize)
     app.command("logs", help=reflow(logs.__doc__))(logs)
     config = typer.Typer(help="Show the configuration in use.", no_args_is_help=True)

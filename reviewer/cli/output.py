@@ -89,11 +89,19 @@ def info(message: str) -> None:
 
 def reflow(doc: str | None) -> str:
     """A docstring as --help text: paragraphs kept, line breaks inside them joined
-    (rich help would otherwise keep the source's line breaks)."""
+    (rich help would otherwise keep the source's line breaks). An indented paragraph is
+    an example and keeps its lines (its brackets escaped from rich markup)."""
     import inspect
 
     text = inspect.cleandoc(doc or "")
-    return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))
+
+    def one(par: str) -> str:
+        lines = par.split("\n")
+        if all(line.startswith("    ") for line in lines if line.strip()):
+            return "\n".join(line.replace("[", "\\[") for line in lines)
+        return " ".join(par.split())
+
+    return "\n\n".join(one(par) for par in text.split("\n\n"))
 
 
 CONCURRENCY_OPT = typer.Option(
@@ -117,6 +125,14 @@ REFRESH_OPT = typer.Option(
     "--refresh",
     help="Ask the model again instead of answering from the cache, and replace the cached "
     "answers (a failed answer is otherwise replayed as the same failure).",
+)
+PROFILE_OPT = typer.Option(
+    None,
+    "--profile",
+    help="Summary profile: general (default), medical-imaging, a NAME from "
+    "REVIEWER_HOME/profiles/NAME.toml, or a TOML file (see `reviewer profiles`). "
+    "Default: REVIEWER_PROFILE.",
+    show_default=False,
 )
 EXTRACTIVE_OPT = typer.Option(
     False,

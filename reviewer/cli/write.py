@@ -12,6 +12,7 @@ from reviewer.cli.output import (
     CONCURRENCY_OPT,
     EXTRACTIVE_OPT,
     MAX_COST_OPT,
+    PROFILE_OPT,
     REFRESH_OPT,
     SINCE_OPT,
     UNTIL_OPT,
@@ -26,7 +27,7 @@ from reviewer.cli.output import (
 # not import the API.
 DRAFT_FORMATS = ("markdown", "latex", "json")
 TABLE_FORMATS = ("markdown", "csv", "json")
-DEFAULT_COLUMNS = "task,modality,datasets,metrics,results,code"
+DEFAULT_COLUMNS = None  # the summary profile's compare_columns
 
 
 def _write_out(path: Path | None, text: str) -> None:
@@ -149,11 +150,15 @@ def compare(
         None, "--ids", help="Papers to compare (ids); list after --ids.", show_default=False
     ),
     k: int = typer.Option(8, "-k", min=1, max=60, help="With TOPIC: how many hits."),
-    columns: str = typer.Option(
+    columns: str | None = typer.Option(
         DEFAULT_COLUMNS,
         "--columns",
-        help="Comma-separated columns; any name works with a model (e.g. anatomy,method).",
+        help="Comma-separated columns; any name works with a model (e.g. method,limitations). "
+        "Default: the summary profile's compare_columns (general: task, datasets, metrics, "
+        "results, code).",
+        show_default=False,
     ),
+    profile: str | None = PROFILE_OPT,
     fmt: str = typer.Option("markdown", "--format", "-f", help="markdown, csv or json."),
     out: Path | None = typer.Option(
         None, "--output", "-o", help="Write the table here instead of stdout.", show_default=False
@@ -175,7 +180,8 @@ def compare(
     evidence; Markdown lists it under the table.
 
     Without a model, --extractive fills task, modality, datasets, metrics, results and
-    code with the abstract's own words found by cue words (labelled as such)."""
+    code with the abstract's own words found by cue words (labelled as such); by default
+    the profile's columns among those."""
     from reviewer.render.table import to_csv, to_json, to_markdown
 
     choice(fmt, TABLE_FORMATS, "--format")
@@ -184,6 +190,7 @@ def compare(
         ids=list(ids or []),
         k=k,
         columns=columns,
+        profile=profile,
         since=since,
         until=until,
         extractive=extractive,

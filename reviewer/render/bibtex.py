@@ -5,7 +5,7 @@ A key is the paper's own BibTeX key when it came from a .bib file, else
 ``<title word><year>`` when the authors are unknown (``mmdinov2-2025``: a hyphen when the
 word ends in a digit). The title word is the name a title leads with (``SAM3D: ...``) or
 its first two significant words. When several papers of the store share that key, each
-gets a hyphen and the first hex digits of a hash of its id (``medicalimage2025-3fa2``):
+gets a hyphen and the first hex digits of a hash of its id (``visionlanguage2025-3fa2``):
 the key depends on the paper and the store only, never on which other papers a draft
 cites, so every draft made from the same store gives a paper the same key.
 

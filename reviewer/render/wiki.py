@@ -22,6 +22,7 @@ a stale one is left out and counted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -32,12 +33,13 @@ from datetime import date
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from reviewer.corpus.model import Paper
 from reviewer.errors import InputError, ReviewerError
 from reviewer.fileio import write_atomic
-from reviewer.tasks.summary_model import PaperSummary, current_summary
+from reviewer.profiles import Profile, load_profile
+from reviewer.tasks.summary_model import PaperSummary, SummaryKey, current_summary, summary_model
 
 SCHEMA_VERSION: Literal[1] = 1
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -128,14 +130,43 @@ class WikiIndex(BaseModel):
         description="sha256 over the exported paper files (names and contents): two exports "
         "of the same papers and summaries carry the same digest, on any machine."
     )
+    summary_profile: str = Field(
+        description="The summary profile the papers' summaries follow: name@fingerprint. "
+        "schema/paper.schema.json describes its fields."
+    )
     count: int = Field(ge=0)
     papers: list[WikiIndexEntry]
 
 
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """The JSON Schemas of both file formats, by file name under ``schema/``."""
+def wiki_paper_model(profile: Profile) -> type[WikiPaper]:
+    """``WikiPaper`` whose ``summary`` has exactly ``profile``'s fields."""
+    return _wiki_paper_models(profile)
+
+
+@functools.lru_cache(maxsize=16)
+def _wiki_paper_models(profile: Profile) -> type[WikiPaper]:
+    summary_type = summary_model(profile)
+    model: type[WikiPaper] = create_model(
+        "WikiPaper",
+        __base__=WikiPaper,
+        summary=(  # type: ignore[arg-type]
+            summary_type | None,
+            Field(
+                description=f"The grounded summary (profile {profile.label}), or null when "
+                "there is none made from the paper's current title and abstract with this "
+                "profile."
+            ),
+        ),
+    )
+    return model
+
+
+def json_schemas(profile: Profile | None = None) -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of both file formats, by file name under ``schema/``; a paper's
+    summary follows ``profile`` (default: the general one)."""
+    paper_model = wiki_paper_model(profile or load_profile(None))
     out: dict[str, dict[str, Any]] = {}
-    for name, model in (("paper", WikiPaper), ("index", WikiIndex)):
+    for name, model in (("paper", paper_model), ("index", WikiIndex)):
         schema = model.model_json_schema(mode="serialization")
         out[f"{name}.schema.json"] = {
             "$schema": JSON_SCHEMA_DIALECT,
@@ -200,8 +231,10 @@ def source_file(path: str) -> str:
     return name or path.rstrip("/\\").rsplit("/", 1)[-1]
 
 
-def wiki_paper(paper: Paper, summary: PaperSummary | None) -> WikiPaper:
-    return WikiPaper(
+def wiki_paper(
+    paper: Paper, summary: PaperSummary | None, profile: Profile | None = None
+) -> WikiPaper:
+    return wiki_paper_model(profile or load_profile(None))(
         schema_version=SCHEMA_VERSION,
         id=paper.id,
         title=paper.title,
@@ -303,9 +336,15 @@ def export_wiki(
     papers: Iterable[Paper],
     summaries: Mapping[str, Mapping[str, Any]],
     previous: list[str] | None = None,
+    profile: Profile | None = None,
+    key: SummaryKey | None = None,
 ) -> ExportCounts:
     """Write the export into ``out`` (checked beforehand with :func:`previous_export`,
-    whose answer is ``previous``). ``summaries``: stored summary JSON by paper id."""
+    whose answer is ``previous``). ``summaries``: stored summary JSON by paper id; one is
+    exported while it is current (its paper's text, and what ``key`` names) and has the
+    fields of ``profile`` (default: general)."""
+    profile = profile or load_profile(None)
+    typed = summary_model(profile)
     by_id = {p.id: p for p in papers}
     names = assign_file_names(by_id)
     counts = ExportCounts(papers=len(by_id))
@@ -317,12 +356,17 @@ def export_wiki(
         for pid in sorted(by_id):
             paper = by_id[pid]
             stored = summaries.get(pid)
-            summary = current_summary(paper, stored)
+            summary = current_summary(paper, stored, key)
+            if summary is not None:
+                try:
+                    summary = typed.model_validate(summary.model_dump(mode="json"))
+                except ValidationError:
+                    summary = None  # made with another profile
             if summary is not None:
                 counts.with_summary += 1
             elif stored:
                 counts.stale_summaries += 1
-            record = wiki_paper(paper, summary)
+            record = wiki_paper(paper, summary, profile)
             rel = f"{PAPERS_DIR}/{names[pid]}"
             text = dumps(record.model_dump(mode="json"))
             digest.update(rel.encode() + b"\0" + text + b"\0")
@@ -341,7 +385,7 @@ def export_wiki(
                     has_summary=summary is not None,
                 )
             )
-        for name, schema in json_schemas().items():
+        for name, schema in json_schemas(profile).items():
             counts.schemas_written += write_if_changed(out / SCHEMA_DIR / name, dumps(schema))
         current = {e.file for e in entries}
         for rel in sorted(set(previous or ()) - current):
@@ -353,6 +397,7 @@ def export_wiki(
         index = WikiIndex(
             schema_version=SCHEMA_VERSION,
             generated_from=digest.hexdigest(),
+            summary_profile=profile.label,
             count=len(entries),
             papers=entries,
         )

@@ -16,11 +16,12 @@ from typing import Any
 
 from reviewer.errors import BudgetExceeded
 from reviewer.llm.client import LLMClient, best_answer
-from reviewer.prompts import load_prompt
+from reviewer.profiles import Profile, load_profile
+from reviewer.prompts import RenderedPrompt, load_prompt
 from reviewer.tasks.summary_model import (
     PaperSummary,
-    SummaryDraft,
     build_summary,
+    draft_model,
     grounding_problems,
 )
 
@@ -38,17 +39,31 @@ class SummarizeReport:
     stopped: BudgetExceeded | None = None
 
 
-def summarize_one(client: LLMClient, paper: Any) -> tuple[PaperSummary | None, str | None, Any]:
-    prompt = load_prompt(PROMPT_ID)
-    rendered = prompt.render(
+def render_summary_prompt(paper: Any, profile: Profile) -> RenderedPrompt:
+    """The summary prompt for ``paper``, naming ``profile``'s fields and subject."""
+    names = [f.name for f in profile.of_kind("name", "names", "metrics")]
+    return load_prompt(PROMPT_ID).render(
         title=paper.title,
         abstract=paper.abstract,
         truncated=bool(paper.abstract_truncated),
         code_urls=list(paper.code_urls),
+        subject=profile.description,
+        fields=[{"name": f.name, "description": f.description} for f in profile.fields],
+        name_fields=[*(n.replace("_", " ") for n in names), "method and model names"],
+        quote_fields=[f.name for f in profile.of_kind("quotes")],
     )
+
+
+def summarize_one(
+    client: LLMClient, paper: Any, profile: Profile | None = None
+) -> tuple[PaperSummary | None, str | None, Any]:
+    profile = profile or load_profile(None)
+    schema = draft_model(profile)
+    prompt = load_prompt(PROMPT_ID)
+    rendered = render_summary_prompt(paper, profile)
     outcome = client.structured(
         rendered,
-        SummaryDraft,
+        schema,
         context={
             "abstract": paper.abstract,
             "code_urls": list(paper.code_urls),
@@ -65,7 +80,7 @@ def summarize_one(client: LLMClient, paper: Any) -> tuple[PaperSummary | None, s
         # what is unsupported (build_summary re-checks every field).
         draft = best_answer(
             outcome.contents,
-            SummaryDraft,
+            schema,
             lambda d: len(
                 grounding_problems(d, paper.abstract, list(paper.code_urls), paper.title)
             ),
@@ -89,6 +104,7 @@ def summarize_papers(
     papers: Sequence[Any],
     concurrency: int,
     on_done: Callable[[Any, PaperSummary | None, str | None], None] | None = None,
+    profile: Profile | None = None,
 ) -> SummarizeReport:
     """Summarize papers with at most ``concurrency`` requests in flight. A budget stop
     lets the requests already running finish, then stops submitting."""
@@ -100,7 +116,7 @@ def summarize_papers(
         while queue or pending:
             while queue and len(pending) < max(1, concurrency) and report.stopped is None:
                 paper = queue.pop(0)
-                pending[pool.submit(summarize_one, client, paper)] = paper
+                pending[pool.submit(summarize_one, client, paper, profile)] = paper
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -8,7 +8,8 @@ JSON grammar otherwise ramble until the token limit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal
+from functools import cache, lru_cache
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -16,6 +17,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     model_validator,
 )
 
@@ -30,6 +32,7 @@ from reviewer.grounding import (
     unsupported_numbers,
     unsupported_share,
 )
+from reviewer.profiles import Profile, load_profile
 
 SHORT = 100
 TEXT = 300
@@ -49,53 +52,42 @@ class Metric(BaseModel):
     )
 
 
-class Finding(BaseModel):
-    finding: str = Field(max_length=TEXT, description="One key finding in your own words.")
-    quote: str = Field(
-        max_length=TEXT, description="A sentence or clause copied word for word from the abstract."
+@cache
+def _quote_items(claim_key: str) -> type[BaseModel]:
+    model: type[BaseModel] = create_model(
+        claim_key.title().replace("_", ""),
+        **{  # type: ignore[call-overload]
+            claim_key: (
+                str,
+                Field(max_length=TEXT, description=f"The {claim_key}, in your own words."),
+            ),
+            "quote": (
+                str,
+                Field(
+                    max_length=TEXT,
+                    description="A sentence or clause copied word for word from the abstract.",
+                ),
+            ),
+        },
     )
+    return model
 
 
-class Limitation(BaseModel):
-    limitation: str = Field(max_length=TEXT, description="A limitation the authors state.")
-    quote: str = Field(
-        max_length=TEXT, description="The abstract's words stating it, copied word for word."
-    )
-
+Finding = _quote_items("finding")
+Limitation = _quote_items("limitation")
 
 CodeAnswer = Literal["yes", "no", "not reported"]
 
 
 class SummaryDraft(BaseModel):
-    """What the model fills in. Validated against the abstract (the validation
-    context) so that ungrounded answers go back to the model as errors."""
+    """What the model fills in: the TL;DR here, the rest from the profile
+    (``draft_model``). Validated against the abstract (the validation context) so that
+    ungrounded answers go back to the model as errors."""
 
     model_config = ConfigDict(extra="ignore")
+    profile: ClassVar[Profile | None] = None
 
     tldr: str = Field(max_length=300, description="One sentence: what the paper does and finds.")
-    problem: str = Field(max_length=TEXT, description="The problem addressed.")
-    method: str = Field(max_length=TEXT, description="The proposed method or approach.")
-    task: str = Field(
-        max_length=SHORT, description="e.g. segmentation, classification, report generation."
-    )
-    modality: str = Field(
-        max_length=SHORT,
-        description=f"Imaging modality named in the abstract (CT, MRI, ...) or '{NOT_REPORTED}'.",
-    )
-    anatomy: str = Field(
-        max_length=SHORT,
-        description=f"Organ or body region named in the abstract, or '{NOT_REPORTED}'.",
-    )
-    datasets: list[Annotated[str, Field(max_length=SHORT)]] = Field(
-        default_factory=list, max_length=6, description="Dataset names exactly as written."
-    )
-    metrics: list[Metric] = Field(default_factory=list, max_length=6)
-    findings: list[Finding] = Field(default_factory=list, max_length=3)
-    limitations: list[Limitation] = Field(default_factory=list, max_length=2)
-    code_available: CodeAnswer = Field(
-        default="not reported", description="Does the abstract say code is released?"
-    )
-    code_url: str = Field(default=NOT_REPORTED, max_length=200)
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> SummaryDraft:
@@ -115,6 +107,52 @@ class SummaryDraft(BaseModel):
         return self
 
 
+def _not_reported_hint(description: str) -> str:
+    return f"{description} '{NOT_REPORTED}' if the abstract does not say."
+
+
+@lru_cache(maxsize=32)
+def draft_model(profile: Profile) -> type[SummaryDraft]:
+    """The model's answer schema for ``profile``: the TL;DR, then each field by its kind
+    (a link field ``x`` is asked as ``x_available`` and ``x_url``)."""
+    fields: dict[str, Any] = {}
+    for f in profile.fields:
+        if f.kind in ("text", "name"):
+            size = TEXT if f.kind == "text" else SHORT
+            fields[f.name] = (
+                str,
+                Field(max_length=size, description=_not_reported_hint(f.description)),
+            )
+        elif f.kind == "names":
+            fields[f.name] = (
+                list[Annotated[str, Field(max_length=SHORT)]],
+                Field(default_factory=list, max_length=f.limit, description=f.description),
+            )
+        elif f.kind == "metrics":
+            fields[f.name] = (
+                list[Metric],
+                Field(default_factory=list, max_length=f.limit, description=f.description),
+            )
+        elif f.kind == "quotes":
+            fields[f.name] = (
+                list[_quote_items(f.claim_key)],  # type: ignore[misc]
+                Field(default_factory=list, max_length=f.limit, description=f.description),
+            )
+        else:  # link
+            fields[f"{f.name}_available"] = (
+                CodeAnswer,
+                Field(default="not reported", description=f.description),
+            )
+            fields[f"{f.name}_url"] = (str, Field(default=NOT_REPORTED, max_length=200))
+    model = create_model("SummaryDraft", __base__=SummaryDraft, **fields)
+    model.profile = profile
+    return model
+
+
+def profile_of(draft: SummaryDraft) -> Profile:
+    return type(draft).profile or load_profile(None)
+
+
 class Dropped(BaseModel):
     field: str
     value: str
@@ -124,7 +162,9 @@ class Dropped(BaseModel):
 def grounding_problems(
     draft: SummaryDraft, abstract: str, code_urls: list[str] | None = None, title: str = ""
 ) -> list[Dropped]:
-    """Every answer in the draft that the abstract does not support."""
+    """Every answer in the draft that the abstract does not support, by the rule of each
+    field's kind in the draft's profile."""
+    profile = profile_of(draft)
     problems: list[Dropped] = []
     # Free text is checked against the title too: a TL;DR may name the method.
     source = f"{title}\n{abstract}"
@@ -138,13 +178,13 @@ def grounding_problems(
                 )
             )
 
-    for field in ("tldr", "problem", "method", "task"):
-        value = getattr(draft, field)
+    def text_rule(field: str, value: str) -> None:
         if is_not_reported(value):
-            continue
+            return
+        before = len(problems)
         numbers(field, value)
-        if field in {p.field for p in problems}:
-            continue
+        if len(problems) > before:
+            return
         reason = None
         if unsupported_share(value, source) > 0.5:
             reason = "most of its words are not in the title or abstract"
@@ -156,78 +196,80 @@ def grounding_problems(
             reason = "repeats the title instead of summarizing"
         if reason:
             problems.append(Dropped(field=field, value=value, reason=reason))
-    for field in ("modality", "anatomy"):
-        value = getattr(draft, field)
-        if not is_not_reported(value) and not name_in(value, abstract):
-            problems.append(
-                Dropped(field=field, value=value, reason="does not occur in the abstract")
-            )
-    seen: set[str] = set()
-    for i, name in enumerate(draft.datasets):
-        if normalize_ws(name).lower() in seen:
-            problems.append(
-                Dropped(field=f"datasets[{i}]", value=name, reason="repeats an earlier dataset")
-            )
-            continue
-        seen.add(normalize_ws(name).lower())
-        if not name_in(name, abstract):
-            problems.append(
-                Dropped(
-                    field=f"datasets[{i}]", value=name, reason="dataset name not in the abstract"
+
+    text_rule("tldr", draft.tldr)
+    for spec in profile.fields:
+        name = spec.name
+        if spec.kind == "text":
+            text_rule(name, getattr(draft, name))
+        elif spec.kind == "name":
+            value = getattr(draft, name)
+            if not is_not_reported(value) and not name_in(value, abstract):
+                problems.append(
+                    Dropped(field=name, value=value, reason="does not occur in the abstract")
                 )
-            )
-    for i, metric in enumerate(draft.metrics):
-        label = f"{metric.name} = {metric.value}"
-        if not name_in(metric.name, abstract):
-            problems.append(
-                Dropped(
-                    field=f"metrics[{i}]", value=label, reason="metric name not in the abstract"
+        elif spec.kind == "names":
+            seen: set[str] = set()
+            for i, item in enumerate(getattr(draft, name)):
+                key = normalize_ws(item).lower()
+                if key in seen:
+                    reason = "repeats an earlier name"
+                elif not name_in(item, abstract):
+                    reason = "name not in the abstract"
+                else:
+                    reason = ""
+                seen.add(key)
+                if reason:
+                    problems.append(Dropped(field=f"{name}[{i}]", value=item, reason=reason))
+        elif spec.kind == "metrics":
+            for i, metric in enumerate(getattr(draft, name)):
+                label = f"{metric.name} = {metric.value}"
+                reason = ""
+                if not name_in(metric.name, abstract):
+                    reason = "metric name not in the abstract"
+                elif not any(c.isdigit() for c in metric.value) or unsupported_numbers(
+                    metric.value, abstract
+                ):
+                    reason = "value is not a number in the abstract"
+                elif not is_not_reported(metric.dataset) and not name_in(metric.dataset, abstract):
+                    reason = "dataset name not in the abstract"
+                if reason:
+                    problems.append(Dropped(field=f"{name}[{i}]", value=label, reason=reason))
+        elif spec.kind == "quotes":
+            for i, item in enumerate(getattr(draft, name)):
+                where, text, quote = f"{name}[{i}]", getattr(item, spec.claim_key), item.quote
+                if not quote_in(quote, abstract):
+                    problems.append(
+                        Dropped(
+                            field=where, value=quote, reason="quote is not verbatim in the abstract"
+                        )
+                    )
+                elif unsupported_numbers(text, abstract):
+                    numbers(where, text)
+        else:  # link
+            url = getattr(draft, f"{name}_url")
+            known = list(code_urls or []) if name == "code" else []
+            if not is_not_reported(url) and url not in known and url not in abstract:
+                problems.append(
+                    Dropped(
+                        field=f"{name}_url", value=url, reason="URL not in the abstract or metadata"
+                    )
                 )
-            )
-        elif not any(c.isdigit() for c in metric.value) or unsupported_numbers(
-            metric.value, abstract
-        ):
-            problems.append(
-                Dropped(
-                    field=f"metrics[{i}]",
-                    value=label,
-                    reason="value is not a number in the abstract",
-                )
-            )
-        elif not is_not_reported(metric.dataset) and not name_in(metric.dataset, abstract):
-            problems.append(
-                Dropped(
-                    field=f"metrics[{i}]", value=label, reason="dataset name not in the abstract"
-                )
-            )
-    quoted: list[tuple[str, str, str]] = [
-        (f"findings[{i}]", f.finding, f.quote) for i, f in enumerate(draft.findings)
-    ] + [(f"limitations[{i}]", x.limitation, x.quote) for i, x in enumerate(draft.limitations)]
-    for where, text, quote in quoted:
-        if not quote_in(quote, abstract):
-            problems.append(
-                Dropped(field=where, value=quote, reason="quote is not verbatim in the abstract")
-            )
-        elif unsupported_numbers(text, abstract):
-            numbers(where, text)
-    url = draft.code_url
-    if not is_not_reported(url) and url not in (code_urls or []) and url not in abstract:
-        problems.append(
-            Dropped(field="code_url", value=url, reason="URL not in the abstract or metadata")
-        )
-    says_nothing_of_code = not any(
-        w in abstract.lower() for w in ("code", "github", "available", "release")
-    )
-    claims_code = draft.code_available in ("yes", "no")
-    if claims_code and is_not_reported(url) and not code_urls and says_nothing_of_code:
-        problems.append(
-            Dropped(
-                field="code_available",
-                value=draft.code_available,
-                reason="the abstract says nothing about code",
-            )
-        )
+            answer = getattr(draft, f"{name}_available")
+            if answer in ("yes", "no") and is_not_reported(url) and not known:
+                cues = _LINK_CUES if name == "code" else (name.replace("_", " "),)
+                if not any(w in abstract.lower() for w in cues):
+                    problems.append(
+                        Dropped(
+                            field=f"{name}_available",
+                            value=answer,
+                            reason=f"the abstract says nothing about {name.replace('_', ' ')}",
+                        )
+                    )
     return problems
+
+
+_LINK_CUES = ("code", "github", "available", "release")
 
 
 class CodeAvailability(BaseModel):
@@ -237,7 +279,11 @@ class CodeAvailability(BaseModel):
 
 
 class PaperSummary(BaseModel):
-    """A grounded summary of one paper, as stored, printed and exported."""
+    """A grounded summary of one paper, as stored, printed and exported. The profile's
+    fields sit beside these keys (``summary_model(profile)`` types them); a link field
+    is stored as a ``CodeAvailability``."""
+
+    model_config = ConfigDict(extra="allow")
 
     paper_id: str
     title: str
@@ -246,16 +292,6 @@ class PaperSummary(BaseModel):
         description="'abstract' when the model's TL;DR failed validation and the abstract's "
         "first sentence stands in for it."
     )
-    problem: str
-    method: str
-    task: str
-    modality: str
-    anatomy: str
-    datasets: list[str]
-    metrics: list[Metric]
-    findings: list[Finding]
-    limitations: list[Limitation]
-    code: CodeAvailability
     not_reported: list[str] = Field(
         description="Fields the abstract does not report (the model said so, or gave nothing)."
     )
@@ -275,13 +311,43 @@ class PaperSummary(BaseModel):
     dropped: list[Dropped] = Field(default_factory=list)
     model: str
     prompt: str = Field(description="prompt id@version")
+    profile: str = Field(description="The summary profile, name@fingerprint of its fields.")
     abstract_hash: str
 
+    def value(self, field: str) -> Any:
+        """A profile field's value (``None`` when this summary has no such field)."""
+        return getattr(self, field, None)
 
-LIST_FIELDS = ("datasets", "metrics", "findings", "limitations")
-TEXT_FIELDS = ("problem", "method", "task", "modality", "anatomy")
-# Every field a summary may list in not_reported or failed_fields.
-REPORTABLE_FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, "code")
+
+class _TypedSummary(PaperSummary):
+    model_config = ConfigDict(extra="forbid")
+
+
+@lru_cache(maxsize=32)
+def summary_model(profile: Profile) -> type[PaperSummary]:
+    """``PaperSummary`` with ``profile``'s fields typed (and no others): what is stored
+    and what the wiki's JSON Schema describes."""
+    fields: dict[str, Any] = {}
+    for f in profile.fields:
+        description = f"{f.description} ({f.kind})"
+        if f.kind in ("text", "name"):
+            fields[f.name] = (str, Field(description=description))
+        elif f.kind == "names":
+            fields[f.name] = (list[str], Field(description=description))
+        elif f.kind == "metrics":
+            fields[f.name] = (list[Metric], Field(description=description))
+        elif f.kind == "quotes":
+            fields[f.name] = (list[_quote_items(f.claim_key)], Field(description=description))  # type: ignore[misc]
+        else:
+            fields[f.name] = (CodeAvailability, Field(description=description))
+    model = create_model("PaperSummary", __base__=_TypedSummary, **fields)
+    return model
+
+
+def reportable_fields(profile: Profile) -> tuple[str, ...]:
+    """Every field a summary made with ``profile`` may list in not_reported or
+    failed_fields."""
+    return profile.field_names
 
 
 def build_summary(
@@ -293,67 +359,87 @@ def build_summary(
     prompt: str,
 ) -> PaperSummary:
     """Drop every ungrounded answer from the draft and assemble the stored summary."""
+    profile = profile_of(draft)
     abstract: str = paper.abstract
     problems = grounding_problems(draft, abstract, list(paper.code_urls), paper.title)
     bad_fields = {p.field for p in problems}
-    data = draft.model_dump()
-    for field in TEXT_FIELDS:
-        if field in bad_fields or is_not_reported(data[field]):
-            data[field] = NOT_REPORTED
-    for field in LIST_FIELDS:
-        data[field] = [
-            item for i, item in enumerate(data[field]) if f"{field}[{i}]" not in bad_fields
-        ]
-    tldr_source: Literal["model", "abstract"] = "model"
-    if "tldr" in bad_fields or is_not_reported(data["tldr"]):
-        data["tldr"] = first_sentence(abstract)
-        tldr_source = "abstract"
-    urls = list(paper.code_urls)
-    if urls:
-        code = CodeAvailability(available="yes", urls=urls, source="metadata")
-    elif "code_url" not in bad_fields and not is_not_reported(draft.code_url):
-        code = CodeAvailability(available="yes", urls=[draft.code_url], source="abstract")
-    elif "code_available" not in bad_fields and draft.code_available != "not reported":
-        code = CodeAvailability(available=draft.code_available, source="abstract")
-    else:
-        code = CodeAvailability(available="not reported", source="none")
     bad_bases = {f.split("[", 1)[0] for f in bad_fields}
-    if bad_bases & {"code_url", "code_available"}:
-        bad_bases.add("code")
-    empty = [f for f in TEXT_FIELDS if data[f] == NOT_REPORTED]
-    empty += [f for f in LIST_FIELDS if not data[f]]
-    if code.available == "not reported":
-        empty.append("code")
-    not_reported = [f for f in empty if f not in bad_bases]
-    failed_fields = [f for f in empty if f in bad_bases]
-    return PaperSummary(
-        paper_id=paper.id,
-        title=paper.title,
-        tldr=data["tldr"],
-        tldr_source=tldr_source,
-        problem=data["problem"],
-        method=data["method"],
-        task=data["task"],
-        modality=data["modality"],
-        anatomy=data["anatomy"],
-        datasets=data["datasets"],
-        metrics=[Metric(**m) for m in data["metrics"]],
-        findings=[Finding(**f) for f in data["findings"]],
-        limitations=[Limitation(**x) for x in data["limitations"]],
-        code=code,
-        not_reported=not_reported,
-        failed_fields=failed_fields,
-        abstract_truncated=bool(paper.abstract_truncated),
-        validation="passed" if passed and not problems else "pruned",
-        dropped=problems,
-        model=model,
-        prompt=prompt,
-        abstract_hash=paper.text_hash(),
+    data = draft.model_dump()
+    values: dict[str, Any] = {}
+    empty: list[str] = []
+    for f in profile.fields:
+        if f.kind in ("text", "name"):
+            value = data[f.name]
+            if f.name in bad_fields or is_not_reported(value):
+                value = NOT_REPORTED
+            values[f.name] = value
+            if value == NOT_REPORTED:
+                empty.append(f.name)
+        elif f.kind == "link":
+            values[f.name] = _link(draft, f.name, paper, bad_fields)
+            if values[f.name].available == "not reported":
+                empty.append(f.name)
+            if bad_bases & {f"{f.name}_url", f"{f.name}_available"}:
+                bad_bases.add(f.name)
+        else:
+            items = [x for i, x in enumerate(data[f.name]) if f"{f.name}[{i}]" not in bad_fields]
+            values[f.name] = items
+            if not items:
+                empty.append(f.name)
+    tldr_source: Literal["model", "abstract"] = "model"
+    tldr = data["tldr"]
+    if "tldr" in bad_fields or is_not_reported(tldr):
+        tldr = first_sentence(abstract)
+        tldr_source = "abstract"
+    return summary_model(profile).model_validate(
+        {
+            "paper_id": paper.id,
+            "title": paper.title,
+            "tldr": tldr,
+            "tldr_source": tldr_source,
+            **values,
+            "not_reported": [f for f in empty if f not in bad_bases],
+            "failed_fields": [f for f in empty if f in bad_bases],
+            "abstract_truncated": bool(paper.abstract_truncated),
+            "validation": "passed" if passed and not problems else "pruned",
+            "dropped": problems,
+            "model": model,
+            "prompt": prompt,
+            "profile": profile.label,
+            "abstract_hash": paper.text_hash(),
+        }
     )
 
 
+def _link(draft: SummaryDraft, name: str, paper: Any, bad_fields: set[str]) -> CodeAvailability:
+    urls = list(paper.code_urls) if name == "code" else []
+    if urls:
+        return CodeAvailability(available="yes", urls=urls, source="metadata")
+    url = getattr(draft, f"{name}_url")
+    if f"{name}_url" not in bad_fields and not is_not_reported(url):
+        return CodeAvailability(available="yes", urls=[url], source="abstract")
+    answer = getattr(draft, f"{name}_available")
+    if f"{name}_available" not in bad_fields and answer != "not reported":
+        return CodeAvailability(available=answer, source="abstract")
+    return CodeAvailability(available="not reported", source="none")
+
+
+class SummaryKey(BaseModel):
+    """What makes a stored summary current besides the paper's text: the profile
+    (``name@fingerprint``), the model and the prompt (``id@version``). ``None`` checks
+    nothing for that part."""
+
+    profile: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+
+
 def lacking_summary(
-    papers: Iterable[Any], stored: Mapping[str, Any], *, include_pruned: bool = False
+    papers: Iterable[Any],
+    stored: Mapping[str, Any],
+    *,
+    include_pruned: bool = False,
+    key: SummaryKey | None = None,
 ) -> list[Any]:
     """The papers with an abstract whose stored summary is missing or not current; with
     ``include_pruned``, also those whose current summary was pruned (some answers failed
@@ -363,14 +449,17 @@ def lacking_summary(
     for paper in papers:
         if not paper.abstract.strip():
             continue
-        summary = current_summary(paper, stored.get(paper.id))
+        summary = current_summary(paper, stored.get(paper.id), key)
         if summary is None or (include_pruned and summary.validation != "passed"):
             lacking.append(paper)
     return lacking
 
 
-def current_summary(paper: Any, stored: Mapping[str, Any] | None) -> PaperSummary | None:
-    """The stored summary if it was made from the paper's current title and abstract."""
+def current_summary(
+    paper: Any, stored: Mapping[str, Any] | None, key: SummaryKey | None = None
+) -> PaperSummary | None:
+    """The stored summary if it was made from the paper's current title and abstract
+    (and, as far as ``key`` says, with the same profile, model and prompt)."""
     if not stored:
         return None
     try:
@@ -379,4 +468,9 @@ def current_summary(paper: Any, stored: Mapping[str, Any] | None) -> PaperSummar
         return None  # written by an older, incompatible version: not current
     if summary.paper_id != paper.id or summary.abstract_hash != paper.text_hash():
         return None
+    key = key or SummaryKey()
+    for part in ("profile", "model", "prompt"):
+        wanted = getattr(key, part)
+        if wanted is not None and getattr(summary, part) != wanted:
+            return None
     return summary
