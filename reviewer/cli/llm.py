@@ -18,6 +18,7 @@ from reviewer.cli.output import (
     open_reviewer,
     reflow,
 )
+from reviewer.render.tex import tex_to_text
 
 
 def summarize(
@@ -69,11 +70,15 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    def text(value: str) -> str:
+        """Stored text as a reader sees it (TeX as Unicode), safe from rich markup."""
+        return escape(tex_to_text(value))
+
     console = Console()
     for s in data:
-        console.print(f"[bold]{escape(s['title'])}[/bold]  [dim]{s['paper_id']}[/dim]")
+        console.print(f"[bold]{text(s['title'])}[/bold]  [dim]{escape(s['paper_id'])}[/dim]")
         label = "" if s["tldr_source"] == "model" else " [dim](abstract's first sentence)[/dim]"
-        console.print(f"  TL;DR{label}: {escape(s['tldr'])}")
+        console.print(f"  TL;DR{label}: {text(s['tldr'])}")
         if s["abstract_truncated"]:
             console.print("  [yellow]The abstract is truncated in every source.[/yellow]")
         failed = set(s["failed_fields"])
@@ -81,7 +86,7 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
         def shown(field: str, value: str, failed: set[str] = failed) -> str:
             if field in failed:
                 return "[dim](every answer failed validation)[/dim]"
-            return escape(value or "not reported")
+            return text(value or "not reported")
 
         for field in ("problem", "method", "task", "modality", "anatomy"):
             console.print(f"  {field}: {shown(field, s[field])}")
@@ -89,9 +94,9 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
         metrics = [f"{m['name']} {m['value']}" for m in s["metrics"]]
         console.print(f"  metrics: {shown('metrics', '; '.join(metrics))}")
         for f in s["findings"]:
-            console.print(f"  finding: {escape(f['finding'])}\n    “{escape(f['quote'])}”")
+            console.print(f"  finding: {text(f['finding'])}\n    “{text(f['quote'])}”")
         for f in s["limitations"]:
-            console.print(f"  limitation: {escape(f['limitation'])}\n    “{escape(f['quote'])}”")
+            console.print(f"  limitation: {text(f['limitation'])}\n    “{text(f['quote'])}”")
         code = s["code"]
         console.print(f"  code: {code['available']} {escape(' '.join(code['urls']))}".rstrip())
         console.print()
