@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REAL, SEEDS, run_cli
 
 
@@ -89,6 +90,32 @@ def test_search_modes_and_filters(seeded_home: Path) -> None:
     assert coded and all(h["code_urls"] for h in coded)
     bad = run_cli("search", "x", "--since", "yesterday")
     assert bad.returncode != 0 and "--since" in bad.stderr
+
+
+def test_tables_and_show_print_tex_as_text_and_json_keeps_it(seeded_home: Path) -> None:
+    """arXiv writes DS$^2$Net; a person at the terminal reads DS²Net, a program the source."""
+    wide = {"COLUMNS": "250"}
+    readable = "DS²Net: Detail-Semantic Deep Supervision Network for Medical Image Segmentation"
+    listing = run_cli("list", env=wide, check=True).stdout
+    assert readable in listing and "DS$^2$Net" not in listing
+    hits = run_cli("search", "Detail-Semantic Deep Supervision", "-k", "3", env=wide, check=True)
+    assert readable in hits.stdout and "DS$^2$Net" not in hits.stdout
+    shown = " ".join(run_cli("show", "2508.04131", env=wide, check=True).stdout.split())
+    assert readable in shown and "Network (DS²Net). DS²Net navigates" in shown
+    assert "$" not in shown
+    record = json.loads(run_cli("show", "2508.04131", "--json", check=True).stdout)
+    assert record["title"].startswith("DS$^2$Net:") and "(DS$^2$Net)." in record["abstract"]
+    rows = run_cli("list", "--csv", check=True).stdout
+    assert "DS$^2$Net: Detail-Semantic" in rows and "DS²Net" not in rows
+
+
+def test_table_cells_are_never_read_as_markup(capsys: pytest.CaptureFixture[str]) -> None:
+    from reviewer.cli.output import emit_rows
+
+    rows = [{"id": "x:1", "title": "[/x] [bold]H$_2$O[/bold]"}]
+    emit_rows(rows, "table", [("id", "id"), ("title", "title")], title="[red]search")
+    out = capsys.readouterr().out
+    assert "[/x] [bold]H₂O[/bold]" in out and "[red]search" in out
 
 
 def test_real_arxiv_samples_ingest_every_entry() -> None:

@@ -141,6 +141,24 @@ def test_export_writes_every_paper_valid_against_its_schema(
         assert not any(p in path.read_text(encoding="utf-8") for p in local_paths)
 
 
+def test_export_gives_titles_and_abstracts_as_stored_and_as_readable_text(
+    seeded_home: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "wiki"
+    export(out)
+    data = load(out / "papers" / "arxiv-2508.04131.json")
+    assert data["title"].startswith("DS$^2$Net: Detail-Semantic")  # as arXiv wrote it
+    assert data["title_text"] == (
+        "DS²Net: Detail-Semantic Deep Supervision Network for Medical Image Segmentation"
+    )
+    assert "Network (DS$^2$Net). DS$^2$Net navigates" in data["abstract"]
+    assert "Network (DS²Net). DS²Net navigates" in data["abstract_text"]
+    entry = next(e for e in load(out / "index.json")["papers"] if e["id"] == data["id"])
+    assert (entry["title"], entry["title_text"]) == (data["title"], data["title_text"])
+    plain = load(out / "papers" / "arxiv-2509.06617.json")  # MM-DINOv2: no TeX
+    assert plain["title_text"] == plain["title"] and plain["abstract_text"] == plain["abstract"]
+
+
 def test_second_export_writes_nothing(seeded_home: Path, tmp_path: Path) -> None:
     out = tmp_path / "wiki"
     export(out)

@@ -21,6 +21,7 @@ from reviewer.cli.output import (
     open_reviewer,
     pick_format,
 )
+from reviewer.render.tex import tex_to_text
 
 # Kept in step with reviewer.corpus.readers.FORMATS (a test checks); spelled out
 # here so that --help does not import the readers.
@@ -162,7 +163,7 @@ def show(
     from rich.markup import escape
 
     console = Console()
-    console.print(f"[bold]{escape(paper.title)}[/bold]  ({escape(paper.id)})")
+    console.print(f"[bold]{escape(tex_to_text(paper.title))}[/bold]  ({escape(paper.id)})")
     for name in (
         "authors",
         "published",
@@ -181,11 +182,13 @@ def show(
         value = record.get(name)
         if name == "published" and paper.published_precision == "month":
             value = f"{paper.published_label} (day unknown)"
+        if name == "other_titles" and value:
+            value = [tex_to_text(t) for t in value]
         if value:
             text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             console.print(f"[dim]{name}:[/dim] {escape(text)}")
     truncated = " [yellow](truncated in every source)[/yellow]" if paper.abstract_truncated else ""
-    console.print(f"\n{escape(paper.abstract)}{truncated}\n")
+    console.print(f"\n{escape(tex_to_text(paper.abstract))}{truncated}\n")
     console.print(
         "[dim]sources:[/dim] "
         + escape("; ".join(f"{s.path} ({s.format}, {s.entry})" for s in paper.sources))
@@ -222,7 +225,7 @@ def remove(
     if as_json:
         emit_json(report.model_dump(mode="json"))
     for paper in report.removed:
-        info(f"Removed {paper.id}: {paper.title}")
+        info(f"Removed {paper.id}: {tex_to_text(paper.title)}")
     for ref in report.not_found:
         info(f"Not in the store (skipped): {ref}")
     info(

@@ -39,9 +39,11 @@ def wiki(
 ) -> None:
     """Write every paper in the store as JSON files for a static wiki or site generator.
 
-    Layout of DIR: index.json lists every paper (id, title, year, published, file,
-    has_summary); papers/<name>.json holds one paper's metadata, abstract, sources
-    (input file names, never local paths) and its grounded summary; schema/ holds the
+    Layout of DIR: index.json lists every paper (id, title, title_text, year,
+    published, file, has_summary); papers/<name>.json holds one paper's metadata,
+    abstract, sources (input file names, never local paths) and its grounded summary;
+    title and abstract are as the sources gave them (arXiv's TeX included), title_text
+    and abstract_text the same for readers (DS$^2$Net as DS²Net); schema/ holds the
     JSON Schemas (draft 2020-12) of both. <name> is the canonical id made file-safe:
     arxiv:2509.06617 gives papers/arxiv-2509.06617.json, doi:10.1000/ABC.x gives
     papers/doi-10.1000_abc.x.json.

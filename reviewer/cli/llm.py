@@ -19,6 +19,7 @@ from reviewer.cli.output import (
     open_reviewer,
     reflow,
 )
+from reviewer.render.tex import tex_to_text
 
 
 def summarize(
@@ -76,11 +77,15 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
 
     from reviewer.results import SUMMARY_CORE_FIELDS
 
+    def text(value: str) -> str:
+        """Stored text as a reader sees it (TeX as Unicode), safe from rich markup."""
+        return escape(tex_to_text(value))
+
     console = Console()
     for s in data:
-        console.print(f"[bold]{escape(s['title'])}[/bold]  [dim]{s['paper_id']}[/dim]")
+        console.print(f"[bold]{text(s['title'])}[/bold]  [dim]{escape(s['paper_id'])}[/dim]")
         label = "" if s["tldr_source"] == "model" else " [dim](abstract's first sentence)[/dim]"
-        console.print(f"  TL;DR{label}: {escape(s['tldr'])}")
+        console.print(f"  TL;DR{label}: {text(s['tldr'])}")
         if s["abstract_truncated"]:
             console.print("  [yellow]The abstract is truncated in every source.[/yellow]")
         failed = set(s["failed_fields"])
@@ -96,18 +101,18 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
                 for item in value:
                     if "quote" in item:
                         claim = next(v for k, v in item.items() if k != "quote")
-                        console.print(f"  {field}: {escape(claim)}\n    “{escape(item['quote'])}”")
+                        console.print(f"  {field}: {text(claim)}\n    “{text(item['quote'])}”")
                     else:  # a metric
                         on = item.get("dataset", "not reported")
                         where = "" if on == "not reported" else f" ({on})"
                         console.print(
-                            f"  {field}: {escape(item.get('name', ''))} "
+                            f"  {field}: {text(item.get('name', ''))} "
                             f"{escape(item.get('value', ''))}{escape(where)}"
                         )
             elif isinstance(value, list):
-                console.print(f"  {field}: {escape(', '.join(value) or 'not reported')}")
+                console.print(f"  {field}: {text(', '.join(value) or 'not reported')}")
             else:
-                console.print(f"  {field}: {escape(str(value) or 'not reported')}")
+                console.print(f"  {field}: {text(str(value) or 'not reported')}")
         console.print()
 
 

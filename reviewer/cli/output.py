@@ -48,8 +48,11 @@ def emit_rows(
     fmt: str,
     columns: Sequence[tuple[str, str]],
     title: str | None = None,
+    readable: Sequence[str] = ("title",),
 ) -> None:
-    """rows: full records (for json/jsonl); columns: (key, header) shown in table/CSV."""
+    """rows: full records (for json/jsonl); columns: (key, header) shown in table/CSV.
+    The table shows the ``readable`` columns' TeX as text (DS$^2$Net as DS²Net); JSON,
+    JSON Lines and CSV keep the stored text. Table cells are never read as rich markup."""
     if fmt == "json":
         emit_json(rows)
     elif fmt == "jsonl":
@@ -62,13 +65,21 @@ def emit_rows(
             writer.writerow([_flat(row.get(key)) for key, _ in columns])
     else:
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=title, show_lines=False, expand=False)
+        from reviewer.render.tex import tex_to_text
+
+        table = Table(title=escape(title) if title else None, show_lines=False, expand=False)
         for _, header in columns:
             table.add_column(header, overflow="fold")
         for row in rows:
-            table.add_row(*[_flat(row.get(key)) for key, _ in columns])
+            cells = [_flat(row.get(key)) for key, _ in columns]
+            shown = [
+                tex_to_text(cell) if key in readable else cell
+                for cell, (key, _) in zip(cells, columns, strict=True)
+            ]
+            table.add_row(*[escape(cell) for cell in shown])
         Console().print(table)
 
 

@@ -10,6 +10,9 @@ It is a small recursive scanner, not a TeX engine: unknown commands vanish and
 their brace argument is kept as text, which is what a reader would want from a
 title far more often than the command name. split_names also lives here: a
 BibTeX author list is LaTeX too, split on "and" outside braces.
+
+The character tables (accents, letters, symbols, font commands) are public because
+reviewer.render.tex uses them too, on text that is mostly not TeX (arXiv titles).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 import unicodedata
 
 # Accent commands -> the Unicode combining mark they put on the next letter.
-_SYMBOL_ACCENTS: dict[str, str] = {
+SYMBOL_ACCENTS: dict[str, str] = {
     '"': "\u0308",  # diaeresis
     "'": "\u0301",  # acute
     "`": "\u0300",  # grave
@@ -27,7 +30,7 @@ _SYMBOL_ACCENTS: dict[str, str] = {
     "=": "\u0304",  # macron
     ".": "\u0307",  # dot above
 }
-_LETTER_ACCENTS: dict[str, str] = {
+LETTER_ACCENTS: dict[str, str] = {
     "u": "\u0306",  # breve
     "v": "\u030c",  # caron
     "H": "\u030b",  # double acute
@@ -41,7 +44,7 @@ _LETTER_ACCENTS: dict[str, str] = {
 
 # Letters that are whole commands. TeX swallows the spaces after them, so
 # "\ae ther" is one word; "{\ss}" and "\ss{}" are the more common spellings.
-_LETTERS: dict[str, str] = {
+LETTERS: dict[str, str] = {
     "ss": "ß",
     "o": "ø",
     "O": "Ø",
@@ -75,7 +78,7 @@ _GREEK_NAMES = _words(
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
     "tau upsilon phi chi psi omega"
 )
-_SYMBOLS: dict[str, str] = {
+SYMBOLS: dict[str, str] = {
     **dict(zip(_GREEK_NAMES, "αβγδεζηθικλμνξπρστυφχψω", strict=True)),
     **dict(zip([n.capitalize() for n in _GREEK_NAMES], "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΠΡΣΤΥΦΧΨΩ", strict=True)),
     "omicron": "ο",
@@ -172,7 +175,7 @@ _SYMBOLS: dict[str, str] = {
 }
 
 # Commands whose single brace argument is text to keep as-is.
-_UNWRAP = frozenset(
+UNWRAP = frozenset(
     _words(
         "textit emph textbf textrm textsf texttt textsc textup textsl textmd textnormal "
         "mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr boldsymbol bm "
@@ -181,7 +184,7 @@ _UNWRAP = frozenset(
     )
 )
 # Declarations that change the font or spacing and print nothing.
-_SWITCHES = frozenset(
+SWITCHES = frozenset(
     _words(
         "it bf em sc rm tt sl sf up md normalfont itshape bfseries scshape upshape slshape "
         "mdseries rmfamily sffamily ttfamily tiny scriptsize footnotesize small normalsize large "
@@ -194,11 +197,11 @@ _TEXT_PLAIN_RE = re.compile(r"[^\\{}$~`'\-]+")
 _MATH_PLAIN_RE = re.compile(r"[^\\{}$~]+")
 _AND_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
 _COMMA_RE = re.compile(",")
-_ESCAPED = frozenset("&%$#_{}")
+ESCAPED = frozenset("&%$#_{}")
 # Control symbols for spacing: "\," "\;" "\:" "\>" and "\ " are spaces,
 # "\!" (negative space), "\-" (hyphenation hint), "\/" (italic correction) print nothing.
-_SPACE_SYMBOLS = frozenset(",;:> \n\t")
-_SILENT_SYMBOLS = frozenset("!-/@")
+SPACE_SYMBOLS = frozenset(",;:> \n\t")
+SILENT_SYMBOLS = frozenset("!-/@")
 
 
 def decode_latex(text: str) -> str:
@@ -297,34 +300,34 @@ def _command(s: str, i: int, *, math: bool) -> tuple[str, int]:
     if i + 1 >= n:
         return "", n
     ch = s[i + 1]
-    if ch in _ESCAPED:
+    if ch in ESCAPED:
         return ch, i + 2
     if ch == "\\":
         return " ", i + 2  # forced line break
-    if ch in _SPACE_SYMBOLS:
+    if ch in SPACE_SYMBOLS:
         return " ", i + 2
-    if ch in _SILENT_SYMBOLS:
+    if ch in SILENT_SYMBOLS:
         return "", i + 2
-    if ch in _SYMBOL_ACCENTS:
+    if ch in SYMBOL_ACCENTS:
         base, j = _argument(s, i + 2, math=math)
-        return _accent(base, _SYMBOL_ACCENTS[ch], ch), j
+        return accent(base, SYMBOL_ACCENTS[ch], ch), j
     if not ch.isascii() or not ch.isalpha():
         return ch, i + 2  # \| and other control symbols print themselves
     j = i + 1
     while j < n and s[j].isascii() and s[j].isalpha():
         j += 1
     name = s[i + 1 : j]
-    if name in _LETTER_ACCENTS:
+    if name in LETTER_ACCENTS:
         base, j = _argument(s, _skip_spaces(s, j), math=math)
-        return _accent(base, _LETTER_ACCENTS[name], ""), j
-    if name in _LETTERS:
+        return accent(base, LETTER_ACCENTS[name], ""), j
+    if name in LETTERS:
         j = _skip_spaces(s, j)
         if s.startswith("{}", j):
             j += 2
-        return _LETTERS[name], j
-    if name in _SYMBOLS:
-        return _SYMBOLS[name], j
-    if name in _UNWRAP:
+        return LETTERS[name], j
+    if name in SYMBOLS:
+        return SYMBOLS[name], j
+    if name in UNWRAP:
         k = _skip_spaces(s, j)
         if k < n and s[k] == "{":
             # \text{} and \mbox{} inside math are text again; \ensuremath is math.
@@ -345,7 +348,7 @@ def _command(s: str, i: int, *, math: bool) -> tuple[str, int]:
     if name == "href":
         _, j = _argument(s, _skip_spaces(s, j), math=math)  # the URL; keep the link text
         return _argument(s, _skip_spaces(s, j), math=math)
-    if name in _SWITCHES:
+    if name in SWITCHES:
         return "", _skip_spaces(s, j)
     # Unknown command: drop the name; a following {argument} is decoded as text.
     return "", j
@@ -362,7 +365,7 @@ def _argument(s: str, i: int, *, math: bool) -> tuple[str, int]:
     return s[i], i + 1
 
 
-def _accent(base: str, mark: str, fallback: str) -> str:
+def accent(base: str, mark: str, fallback: str) -> str:
     """Put a combining mark on the first letter of base and compose it."""
     if not base:
         return fallback  # "\'{}" is a bare accent sign

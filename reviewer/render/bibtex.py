@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reviewer.grounding import STOPWORDS
+from reviewer.render.tex import tex_pieces
 
 _KEY_SAFE = re.compile(r"[^a-z0-9]+")
 _BIB_KEY = re.compile(r"^[A-Za-z0-9_:./+-]+$")
@@ -121,6 +122,28 @@ _LATEX_SPECIAL = {
 def latex_escape(text: str) -> str:
     """Plain text safe inside LaTeX (and inside BibTeX field braces)."""
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def latex_keep_tex(text: str) -> str:
+    """Text that may carry TeX (an arXiv title: ``DS$^2$Net``, ``2D \\& 3D``, ``{U-Net}``)
+    safe inside LaTeX: the TeX that :mod:`reviewer.render.tex` recognises (math whose every
+    command it knows, known commands, escapes, balanced groups, dashes) is kept as
+    written, everything else is escaped as :func:`latex_escape` does. An unknown command
+    such as ``\\input`` is escaped, so it prints rather than runs."""
+    if not any(ch in _LATEX_SPECIAL for ch in text):
+        return text
+    try:
+        pieces = tex_pieces(text)
+    except Exception:  # a scanner bug: escape everything, as before
+        return latex_escape(text)
+    return "".join(
+        piece.latex
+        if piece.latex is not None
+        else piece.source
+        if piece.tex
+        else latex_escape(piece.source)
+        for piece in pieces
+    )
 
 
 def paper_url(paper: Any) -> str | None:
@@ -273,7 +296,8 @@ def bib_entry(paper: Any, key: str) -> str:
     """One entry: @article (journal), @inproceedings (booktitle) or @misc, with title,
     authors, year, arXiv eprint, DOI and URL."""
     kind, venue = entry_type(paper)
-    fields: list[tuple[str, str]] = [("title", "{" + latex_escape(paper.title) + "}")]
+    # The title keeps its TeX (DS$^2$Net stays DS$^2$Net); the rest is escaped.
+    fields: list[tuple[str, str]] = [("title", "{" + latex_keep_tex(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(latex_escape(a) for a in paper.authors)))
     volume = pages = None

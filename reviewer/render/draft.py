@@ -1,5 +1,9 @@
 """Related-work drafts as Markdown (numbered references), LaTeX (\\cite keys, with a .bib
-from the store) and JSON; outlines as editable Markdown, and read back."""
+from the store) and JSON; outlines as editable Markdown, and read back.
+
+Markdown is for reading: titles, authors and sentences (often quoted from abstracts that
+carry TeX) are shown as readable text (:func:`reviewer.render.tex.tex_to_text`). LaTeX
+keeps the TeX it recognises and escapes the rest; JSON keeps the text as stored."""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import InputError
-from reviewer.render.bibtex import bib_file, latex_escape
+from reviewer.render.bibtex import bib_file, latex_escape, latex_keep_tex
+from reviewer.render.tex import tex_to_text
 from reviewer.results import Outline
 from reviewer.tasks.related_work import RelatedWorkDraft
 from reviewer.tasks.themes import Theme
@@ -25,8 +30,8 @@ def _authors_short(authors: Sequence[str]) -> str:
     if not authors:
         return ""
     if len(authors) > 3:
-        return f"{authors[0]} et al."
-    return ", ".join(authors)
+        return f"{tex_to_text(authors[0])} et al."
+    return ", ".join(tex_to_text(a) for a in authors)
 
 
 def to_markdown(draft: RelatedWorkDraft, heading_level: int = 2) -> str:
@@ -40,7 +45,10 @@ def to_markdown(draft: RelatedWorkDraft, heading_level: int = 2) -> str:
         lines.append("")
         if section.note:
             lines += [f"> {section.note[0].upper()}{section.note[1:]}.", ""]
-        rendered = [_md_sentence(s.text, s.citations, s.quote, numbers) for s in section.sentences]
+        rendered = [
+            _md_sentence(tex_to_text(s.text), s.citations, s.quote, numbers)
+            for s in section.sentences
+        ]
         if section.written_by == "extractive":  # quotes read best one per line
             lines += [f"- {r}" for r in rendered]
         else:
@@ -51,7 +59,7 @@ def to_markdown(draft: RelatedWorkDraft, heading_level: int = 2) -> str:
         parts = [f"[{ref.number}]"]
         if ref.authors:
             parts.append(_authors_short(ref.authors) + ".")
-        parts.append(f"{ref.title.rstrip('.')}.")
+        parts.append(f"{tex_to_text(ref.title).rstrip('.')}.")
         if ref.venue:
             parts.append(f"{ref.venue}.")
         if ref.arxiv_id:
@@ -100,10 +108,10 @@ def to_latex(draft: RelatedWorkDraft) -> str:
         for s in section.sentences:
             cite = f"~\\cite{{{','.join(s.citations)}}}" if s.citations else ""
             if s.quote:
-                sentences.append(f"``{latex_escape(s.text)}''{cite}")
+                sentences.append(f"``{latex_keep_tex(s.text)}''{cite}")
             else:
                 body, end = _split_end(s.text)
-                sentences.append(f"{latex_escape(body)}{cite}{end}")
+                sentences.append(f"{latex_keep_tex(body)}{cite}{end}")
         if section.written_by == "extractive":
             lines += ["\\begin{itemize}", *(f"  \\item {x}" for x in sentences), "\\end{itemize}"]
         else:
@@ -135,7 +143,9 @@ def outline_markdown(topic: str, themes: Sequence[Theme], titles: dict[str, str]
     lines = [f"# Outline: {topic}", "", OUTLINE_HELP, ""]
     for theme in themes:
         lines.append(f"## {theme.title}")
-        lines += [f"- {pid}  {titles.get(pid, '')}".rstrip() for pid in theme.paper_ids]
+        lines += [
+            f"- {pid}  {tex_to_text(titles.get(pid, ''))}".rstrip() for pid in theme.paper_ids
+        ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -147,7 +157,10 @@ def outline_text(outline: Outline, fmt: str) -> str:
     lines = [f"# Outline: {outline.topic}", "", OUTLINE_HELP, ""]
     for theme in outline.themes:
         lines.append(f"## {theme['title']}")
-        lines += [f"- {pid}  {outline.titles.get(pid, '')}".rstrip() for pid in theme["paper_ids"]]
+        lines += [
+            f"- {pid}  {tex_to_text(outline.titles.get(pid, ''))}".rstrip()
+            for pid in theme["paper_ids"]
+        ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -6,6 +6,8 @@ which many clients drop), tables for the outer layout, inline ``style`` attribut
 only (no ``<style>`` block, no remote images or fonts, no scripts), and every piece of
 paper data escaped. Links are kept only when they are http(s): a paper's metadata
 comes from files and feeds, and a ``javascript:`` link must never reach a reader.
+Titles, TL;DRs, authors and theme names are shown as readable text (``DS$^2$Net`` as
+``DS²Net``, :func:`reviewer.render.tex.tex_to_text`), converted before they are escaped.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from reviewer.render.tex import tex_to_text
 from reviewer.tasks.digest import DigestContent, DigestPaper, TopicMatch
 
 WIDTH = 76
@@ -52,6 +55,7 @@ def subject(content: DigestContent) -> str:
 def authors_line(authors: Sequence[str]) -> str:
     if not authors:
         return "authors not listed"
+    authors = [tex_to_text(a) for a in authors]
     if len(authors) <= 3:
         return ", ".join(authors)
     return f"{', '.join(authors[:3])} et al. ({len(authors)} authors)"
@@ -149,14 +153,14 @@ def render_text(content: DigestContent) -> str:
     number = 0
     for theme in content.themes:
         if len(content.themes) > 1:
-            heading = f"{theme.title} ({len(theme.papers)})"
+            heading = f"{tex_to_text(theme.title)} ({len(theme.papers)})"
             out += [heading, "=" * min(len(heading), WIDTH), ""]
         for item in theme.papers:
             number += 1
             paper = item.paper
             out.append(
                 textwrap.fill(
-                    f"{number}. {paper.title}",
+                    f"{number}. {tex_to_text(paper.title)}",
                     WIDTH,
                     subsequent_indent="   ",
                     break_long_words=False,
@@ -164,7 +168,7 @@ def render_text(content: DigestContent) -> str:
             )
             out.append(_wrap(f"{_date(item)} · {authors_line(paper.authors)}"))
             if item.tldr:
-                out.append(_wrap(f"{tldr_label(item)}: {item.tldr}"))
+                out.append(_wrap(f"{tldr_label(item)}: {tex_to_text(item.tldr)}"))
             abstract = safe_url(paper.abs_url)
             out.append(f"   Abstract: {abstract or 'no link'}")
             codes = [u for u in map(safe_url, paper.code_urls) if u]
@@ -193,7 +197,7 @@ def _link(url: str, label: str) -> str:
 def _paper_html(item: DigestPaper, number: int) -> str:
     paper = item.paper
     abstract = safe_url(paper.abs_url)
-    title = _e(paper.title)
+    title = _e(tex_to_text(paper.title))
     if abstract:
         title = f'<a href="{_e(abstract)}" style="color:{INK};text-decoration:none;">{title}</a>'
     links = []
@@ -214,7 +218,7 @@ def _paper_html(item: DigestPaper, number: int) -> str:
         label = _e(tldr_label(item))
         parts.append(
             f'<div style="font-size:15px;line-height:1.5;color:{INK};margin-top:6px;">'
-            f'<span style="font-weight:600;">{label}:</span> {_e(item.tldr)}</div>'
+            f'<span style="font-weight:600;">{label}:</span> {_e(tex_to_text(item.tldr))}</div>'
         )
     parts.append(
         f'<div style="font-size:14px;line-height:1.5;margin-top:6px;">'
@@ -242,7 +246,7 @@ def render_html(content: DigestContent) -> str:
             rows.append(
                 f'<tr><td style="padding:24px 0 8px;">'
                 f'<div style="font-size:17px;line-height:1.35;font-weight:700;color:{INK};'
-                f'border-left:4px solid {LINK};padding-left:10px;">{_e(theme.title)} '
+                f'border-left:4px solid {LINK};padding-left:10px;">{_e(tex_to_text(theme.title))} '
                 f'<span style="font-size:13px;font-weight:400;color:{MUTED};">'
                 f"{n} paper{'s' if n != 1 else ''}</span></div></td></tr>"
             )

@@ -1,5 +1,9 @@
 """Comparison tables as Markdown (values, evidence listed below), CSV (a value and an
-evidence column per aspect) and JSON."""
+evidence column per aspect) and JSON.
+
+Markdown is for reading, so its titles, values and evidence show TeX as readable text
+(:func:`reviewer.render.tex.tex_to_text`, before the Markdown escaping); CSV and JSON
+keep the text as stored."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import csv
 import io
 import json
 
+from reviewer.render.tex import tex_to_text
 from reviewer.tasks.compare import Cell, CompareTable
 
 UNVERIFIED = "(unverified)"
@@ -37,7 +42,7 @@ def to_csv(table: CompareTable) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return tex_to_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(table: CompareTable) -> str:
@@ -57,7 +62,7 @@ def to_markdown(table: CompareTable) -> str:
         quoted = [
             f"{c}: “{_md(row.cells[c].evidence)}”"
             if row.cells[c].source == "abstract"
-            else f"{c}: {row.cells[c].evidence}"
+            else f"{c}: {_md(row.cells[c].evidence)}"
             for c in table.columns
             if row.cells[c].status == "reported" and row.cells[c].evidence
         ]

@@ -2,8 +2,8 @@
 
 Layout of the output folder::
 
-    index.json                  every paper: id, title, year, published, published_precision,
-                                file, has_summary
+    index.json                  every paper: id, title, title_text, year, published,
+                                published_precision, file, has_summary
     papers/<name>.json          one paper: metadata, abstract, sources, grounded summary
     schema/paper.schema.json    JSON Schema (draft 2020-12) of a paper file
     schema/index.schema.json    JSON Schema of index.json
@@ -18,6 +18,11 @@ this module did not write is ever deleted.
 A stored summary is exported only while it is current, i.e. made from the
 paper's present title and abstract (``abstract_hash == paper.text_hash()``);
 a stale one is left out and counted.
+
+``title`` and ``abstract`` are the text as the sources gave it, TeX included
+(``DS$^2$Net``), which is what a summary's quotes and hashes are checked against;
+``title_text`` and ``abstract_text`` are the same text for readers (``DS²Net``,
+:func:`reviewer.render.tex.tex_to_text`). The schemas say so in their descriptions.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from reviewer.corpus.model import Paper
 from reviewer.errors import InputError, ReviewerError
 from reviewer.fileio import write_atomic
 from reviewer.profiles import Profile, load_profile
+from reviewer.render.tex import tex_to_text
 from reviewer.tasks.summary_model import PaperSummary, SummaryKey, current_summary, summary_model
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -62,6 +68,12 @@ _OUT_HINT = (
 
 # -- the file formats ----------------------------------------------------------------
 
+_TITLE = "The title as the sources gave it, TeX included (arXiv writes 'DS$^2$Net')."
+_TITLE_TEXT = (
+    "The title for readers: its TeX shown as Unicode text ('DS²Net', 'α', 'U-Net', "
+    "'–'); equal to title when it has none. Plain text, not HTML: escape it to display it."
+)
+
 
 class WikiSource(BaseModel):
     """Where one entry of the paper was read from (the file name, never a local path)."""
@@ -80,7 +92,8 @@ class WikiPaper(BaseModel):
 
     schema_version: Literal[1] = Field(description="Version of this file format.")
     id: str = Field(description="Canonical id: arxiv:<id>, doi:<doi> or title:<hash>.")
-    title: str
+    title: str = Field(description=_TITLE)
+    title_text: str = Field(description=_TITLE_TEXT)
     authors: list[str]
     published: date | None = Field(description="First public version.")
     published_precision: Literal["day", "month"] = Field(
@@ -97,7 +110,14 @@ class WikiPaper(BaseModel):
     pdf_url: str | None
     code_urls: list[str]
     other_titles: list[str] = Field(description="Titles other sources gave (revisions, variants).")
-    abstract: str
+    abstract: str = Field(
+        description="The abstract as the sources gave it, TeX included; a summary's quotes "
+        "occur verbatim in it."
+    )
+    abstract_text: str = Field(
+        description="The abstract for readers: its TeX shown as Unicode text, as "
+        "title_text; equal to abstract when it has none."
+    )
     abstract_truncated: bool = Field(
         description="True when every known source gives a cut-off abstract."
     )
@@ -112,7 +132,8 @@ class WikiIndexEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    title: str
+    title: str = Field(description=_TITLE)
+    title_text: str = Field(description=_TITLE_TEXT)
     year: int | None
     published: date | None
     published_precision: Literal["day", "month"]
@@ -238,6 +259,7 @@ def wiki_paper(
         schema_version=SCHEMA_VERSION,
         id=paper.id,
         title=paper.title,
+        title_text=tex_to_text(paper.title),
         authors=list(paper.authors),
         published=paper.published,
         published_precision=paper.published_precision,
@@ -252,6 +274,7 @@ def wiki_paper(
         code_urls=list(paper.code_urls),
         other_titles=list(paper.other_titles),
         abstract=paper.abstract,
+        abstract_text=tex_to_text(paper.abstract),
         abstract_truncated=paper.abstract_truncated,
         sources=[
             WikiSource(format=s.format, file=source_file(s.path), entry=s.entry)
@@ -378,6 +401,7 @@ def export_wiki(
                 WikiIndexEntry(
                     id=pid,
                     title=paper.title,
+                    title_text=record.title_text,
                     year=paper.known_year,
                     published=paper.published,
                     published_precision=paper.published_precision,
