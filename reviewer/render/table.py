@@ -1,5 +1,12 @@
 """Comparison tables as Markdown (values, evidence listed below), CSV (a value and an
-evidence column per aspect) and JSON."""
+evidence column per aspect) and JSON.
+
+Every format says how the table was filled: JSON in its top-level ``mode``, CSV in a
+``mode`` column on every row (``extractive`` or ``model``), Markdown with a note above
+and a line under an extractive table. CSV uses a column rather than a ``#`` comment
+line so that a spreadsheet, ``csv.DictReader`` or pandas opens the file as it is (a
+comment line would become the header row) and the label stays on each row when rows
+are sorted, filtered or copied elsewhere."""
 
 from __future__ import annotations
 
@@ -11,9 +18,13 @@ from reviewer.tasks.compare import Cell, CompareTable
 
 UNVERIFIED = "(unverified)"
 EXTRACTIVE_LABEL = (
-    "Extractive table: no model filled it. Each cell is the abstract's own words found by "
-    "cue words; the evidence is the sentence that holds them."
+    "Extractive table: no model filled it. Each cell is the title's or abstract's own words "
+    "found by cue words (a metric only with its value, a result only from a sentence that "
+    "reports a measurement or a comparison); the evidence is the sentence that holds them. "
+    '"not reported" means no cue was found, not that the paper is silent.'
 )
+EXTRACTIVE_LINE = "_Filled without a model (extractive, cue words); not model-written._"
+MODE_COLUMN = "mode"
 
 
 def _shown(cell: Cell) -> str:
@@ -23,12 +34,14 @@ def _shown(cell: Cell) -> str:
 def to_csv(table: CompareTable) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    header = ["id", "title"]
+    # A compared column may itself be called "mode" (any name works with a model).
+    mode = MODE_COLUMN if MODE_COLUMN not in table.columns else f"table_{MODE_COLUMN}"
+    header = ["id", "title", mode]
     for column in table.columns:
         header += [column, f"{column}_evidence"]
     writer.writerow(header)
     for row in table.rows:
-        values = [row.id, row.title]
+        values = [row.id, row.title, table.mode]
         for column in table.columns:
             cell = row.cells[column]
             values += [_shown(cell), cell.evidence]
@@ -52,12 +65,14 @@ def to_markdown(table: CompareTable) -> str:
         title = f"[{_md(row.title)}]({row.url})" if row.url else _md(row.title)
         cells = [_md(_shown(row.cells[c])) for c in table.columns]
         lines.append(f"| {n} | {title} | " + " | ".join(cells) + " |")
+    if table.mode == "extractive":
+        lines += ["", EXTRACTIVE_LINE]
     lines += ["", "### Evidence", ""]
     for n, row in enumerate(table.rows, start=1):
         quoted = [
             f"{c}: “{_md(row.cells[c].evidence)}”"
             if row.cells[c].source == "abstract"
-            else f"{c}: {row.cells[c].evidence}"
+            else f"{c}: {_md(row.cells[c].evidence)}"
             for c in table.columns
             if row.cells[c].status == "reported" and row.cells[c].evidence
         ]

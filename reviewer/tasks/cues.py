@@ -381,6 +381,7 @@ _NOT_MODIFIER = STOPWORDS | _words(
     "provides conduct evaluate evaluates designing examining developing evaluating proposing "
     "building existing popular several classic classical following conventional traditional "
     "standard various common first researchers improves generate generates enables supports "
+    "learn learns learned "
     "achieves performs allows best towards toward via based its their our a an the of in on "
     "for to and or with by from is are be without within across under over through into per "
     "among between against while where which that"
