@@ -165,6 +165,7 @@ def test_extractive_compare_csv_has_one_row_per_paper_with_grounded_cells(
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 5
+    assert {r["mode"] for r in rows} == {"extractive"}
     # The default profile (general) has no imaging column.
     general = run_cli("compare", topic, "-k", "5", "--extractive", "-f", "csv", check=True)
     header = next(csv.reader(io.StringIO(general.stdout)))
@@ -175,8 +176,18 @@ def test_extractive_compare_csv_has_one_row_per_paper_with_grounded_cells(
         abstract = abstracts[row["id"]]
         for column in columns:
             value, evidence = row[column], row[f"{column}_evidence"]
-            assert not unsupported_numbers(value, abstract), (row["id"], column, value)
-            if value != "not reported":
-                assert quote_in(evidence, abstract)
+            # A value from the title says so; every other one quotes the abstract. The
+            # value is the source's own words (a list such as "Dice, DSC" item by item).
+            from_title = evidence.startswith("title: ")
+            source = row["title"] if from_title else abstract
+            assert not unsupported_numbers(value, source), (row["id"], column, value)
+            if value == "not reported":
+                assert evidence == ""
+                continue
+            if from_title:
+                assert evidence == f"title: {row['title']}"
+            else:
+                assert quote_in(evidence, abstract), (row["id"], column)
+            assert all(item in evidence for item in value.split(", ")), (row["id"], column)
     unknown = run_cli("compare", "x", "--extractive", "--columns", "task,backbone")
     assert unknown.returncode == 2 and "backbone" in unknown.stderr

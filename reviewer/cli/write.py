@@ -180,8 +180,10 @@ def compare(
     evidence; Markdown lists it under the table.
 
     Without a model, --extractive fills task, modality, datasets, metrics, results and
-    code with the abstract's own words found by cue words (labelled as such); by default
-    the profile's columns among those."""
+    code with the title's or abstract's own words found by cue words, only where the
+    paper states the value ("not reported" otherwise); by default the profile's columns
+    among those. Every format says which filled the table: the CSV's mode column, the
+    JSON's "mode", a line under the Markdown table."""
     from reviewer.render.table import to_csv, to_json, to_markdown
 
     choice(fmt, TABLE_FORMATS, "--format")

@@ -3,7 +3,14 @@ evidence column per aspect) and JSON.
 
 Markdown is for reading, so its titles, values and evidence show TeX as readable text
 (:func:`reviewer.render.tex.tex_to_text`, before the Markdown escaping); CSV and JSON
-keep the text as stored."""
+keep the text as stored.
+
+Every format says how the table was filled: JSON in its top-level ``mode``, CSV in a
+``mode`` column on every row (``extractive`` or ``model``), Markdown with a note above
+and a line under an extractive table. CSV uses a column rather than a ``#`` comment
+line so that a spreadsheet, ``csv.DictReader`` or pandas opens the file as it is (a
+comment line would become the header row) and the label stays on each row when rows
+are sorted, filtered or copied elsewhere."""
 
 from __future__ import annotations
 
@@ -16,9 +23,13 @@ from reviewer.tasks.compare import Cell, CompareTable
 
 UNVERIFIED = "(unverified)"
 EXTRACTIVE_LABEL = (
-    "Extractive table: no model filled it. Each cell is the abstract's own words found by "
-    "cue words; the evidence is the sentence that holds them."
+    "Extractive table: no model filled it. Each cell is the title's or abstract's own words "
+    "found by cue words (a metric only with its value, a result only from a sentence that "
+    "reports a measurement or a comparison); the evidence is the sentence that holds them. "
+    '"not reported" means no cue was found, not that the paper is silent.'
 )
+EXTRACTIVE_LINE = "_Filled without a model (extractive, cue words); not model-written._"
+MODE_COLUMN = "mode"
 
 
 def _shown(cell: Cell) -> str:
@@ -28,12 +39,14 @@ def _shown(cell: Cell) -> str:
 def to_csv(table: CompareTable) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    header = ["id", "title"]
+    # A compared column may itself be called "mode" (any name works with a model).
+    mode = MODE_COLUMN if MODE_COLUMN not in table.columns else f"table_{MODE_COLUMN}"
+    header = ["id", "title", mode]
     for column in table.columns:
         header += [column, f"{column}_evidence"]
     writer.writerow(header)
     for row in table.rows:
-        values = [row.id, row.title]
+        values = [row.id, row.title, table.mode]
         for column in table.columns:
             cell = row.cells[column]
             values += [_shown(cell), cell.evidence]
@@ -57,6 +70,8 @@ def to_markdown(table: CompareTable) -> str:
         title = f"[{_md(row.title)}]({row.url})" if row.url else _md(row.title)
         cells = [_md(_shown(row.cells[c])) for c in table.columns]
         lines.append(f"| {n} | {title} | " + " | ".join(cells) + " |")
+    if table.mode == "extractive":
+        lines += ["", EXTRACTIVE_LINE]
     lines += ["", "### Evidence", ""]
     for n, row in enumerate(table.rows, start=1):
         quoted = [

@@ -8,8 +8,8 @@ never printed as fact):
 - most of the value's words occur in the evidence.
 
 The ``code`` column never asks the model: it comes from the paper's code links, else a
-URL in the abstract. Without a model, ``extractive_row`` fills the known columns with the
-sentence of the abstract that names them (cue words), labelled as extractive.
+URL in the abstract. Without a model, ``extractive_row`` fills the known columns from cue
+words (``reviewer.tasks.cues``), labelled as extractive.
 """
 
 from __future__ import annotations
@@ -240,67 +240,43 @@ def compare_row(
     return _base_row(paper, {c: cells[c] for c in columns}, validation), outcome
 
 
-# Cue words for filling the known columns without a model.
-_CUES: dict[str, re.Pattern[str]] = {
-    "modality": re.compile(
-        r"\b(?:CT|MRI|MR|PET|SPECT|X-?rays?|ultrasound|US|OCT|mammograph\w*|histopatholog\w*|"
-        r"whole[- ]slide|endoscop\w*|dermoscop\w*|fundus|microscop\w*|radiograph\w*|"
-        r"echocardiograph\w*|angiograph\w*)\b"
-    ),
-    "metrics": re.compile(
-        r"\b(?:Dice|DSC|IoU|mIoU|AUC|AUROC|accuracy|F1|sensitivity|specificity|precision|"
-        r"recall|HD95|Hausdorff|PSNR|SSIM|BLEU|ROUGE|mAP|MAE|RMSE|kappa|MCC|C-index)\b",
-        re.IGNORECASE,
-    ),
-    "datasets": re.compile(
-        # A name with two capitals or a digit (BraTS, ISIC 2018, ChestX-ray14) before
-        # "dataset": "The dataset" or "MRI dataset" are not names.
-        r"\b(?=[A-Za-z0-9-]*(?:[A-Z][A-Za-z0-9-]*[A-Z]|\d))[A-Z][A-Za-z0-9-]*(?:\s\d{4})?"
-        r"(?=\s+(?:dataset|benchmark|challenge|cohort)s?\b)"
-    ),
-    "task": re.compile(
-        r"\b(?:segmentation|classification|detection|registration|reconstruction|"
-        r"generation|diagnosis|prognosis|prediction|localization|report generation|"
-        r"denoising|super-resolution|retrieval|question answering)\b",
-        re.IGNORECASE,
-    ),
-}
-_RESULT = re.compile(
-    r"\b(?:achiev|outperform|surpass|improv|reach|obtain|attain|yield)\w*", re.IGNORECASE
-)
-
-
 def extractive_row(paper: Any, columns: Sequence[str]) -> Row:
-    """Cells from cue words: the value is the cue terms as the abstract writes them, the
-    evidence the sentence holding them; results is the first sentence with a number and
-    a result verb."""
-    sentences = split_sentences(paper.abstract)
+    """Cells from cue words (``reviewer.tasks.cues``): the value as the title or abstract
+    writes it, the evidence the sentence that holds it (or "title: ..." when the title
+    gave it); "not reported" where no cue was found, which in this table means the cue
+    words found nothing, not that the paper is silent."""
+    from reviewer.tasks import cues
+
+    sentences = cues.read_sentences(split_sentences(paper.abstract))
+    title = normalize_ws(paper.title)
+    finders: dict[str, Callable[[], cues.Found | None]] = {
+        "task": lambda: cues.task(title, sentences),
+        "modality": lambda: cues.modality(title, paper.abstract, sentences),
+        "datasets": lambda: cues.datasets(title, sentences),
+        "metrics": lambda: cues.metrics(sentences),
+        "results": lambda: cues.results(sentences),
+    }
     cells: dict[str, Cell] = {}
     for column in columns:
         if column == "code":
             cells[column] = code_cell(paper)
             continue
-        cell = Cell(value=NOT_REPORTED, status="not reported", source="none")
-        for sentence in sentences:
-            if column == "results":
-                if re.search(r"\d", sentence) and _RESULT.search(sentence):
-                    cell = Cell(value=sentence, evidence=sentence, status="reported")
-                    break
-                continue
-            terms = [
-                m.group(0)
-                for m in _CUES[column].finditer(sentence)
-                if column != "datasets" or not _CUES["modality"].fullmatch(m.group(0))
-            ]
-            terms = list(dict.fromkeys(terms))
-            if terms:
-                cell = Cell(value=", ".join(terms), evidence=sentence, status="reported")
-                break
-        cells[column] = cell
+        found = finders[column]()
+        if found is None:
+            cells[column] = Cell(value=NOT_REPORTED, status="not reported", source="none")
+        elif found.from_title:
+            cells[column] = Cell(
+                value=found.value,
+                evidence=f"title: {found.evidence}",
+                status="reported",
+                source="metadata",
+            )
+        else:
+            cells[column] = Cell(value=found.value, evidence=found.evidence, status="reported")
     return _base_row(paper, cells, "extractive")
 
 
-EXTRACTIVE_COLUMNS = frozenset({*_CUES, "results", "code"})
+EXTRACTIVE_COLUMNS = frozenset({"task", "modality", "datasets", "metrics", "results", "code"})
 
 
 def compare_rows(
