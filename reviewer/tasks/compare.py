@@ -37,7 +37,7 @@ from reviewer.tasks.draft_model import DISCOURSE_WORDS
 TASK = "compare"
 DEFAULT_COLUMNS = ("task", "modality", "datasets", "metrics", "results", "code")
 COLUMN_HELP = {
-    "task": "The task the paper addresses (e.g. segmentation of brain tumours).",
+    "task": "The task or question the paper addresses, in a few words.",
     "modality": "The imaging modality or data type (CT, MRI, X-ray, ultrasound, ...).",
     "datasets": "The datasets or cohorts used, by name.",
     "metrics": "The evaluation metrics named.",
