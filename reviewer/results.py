@@ -93,7 +93,7 @@ class PaperRow(BaseModel):
         return cls(
             id=record.id,
             title=record.title,
-            published=record.published.isoformat() if record.published else None,
+            published=record.published_label,
             authors=record.authors,
             arxiv_id=record.arxiv_id,
             doi=record.doi,

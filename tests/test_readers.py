@@ -158,7 +158,9 @@ def test_table_columns_in_another_order_and_without_comment_or_code() -> None:
     (paper,) = arxiv_table.read(reordered, "reordered.md")
     assert paper.title == "Reordered Columns"
     assert paper.abstract == "We study reordered columns."
-    assert paper.published == date(2025, 3, 4)
+    # v2 is listed: its date is the update; the id gives the month of v1.
+    assert (paper.published, paper.published_precision) == (date(2025, 3, 1), "month")
+    assert paper.updated == date(2025, 3, 4)
     assert (paper.arxiv_id, paper.arxiv_version) == ("2503.01234", 2)
     assert paper.comment == "8 pages"
     assert paper.code_urls == ["https://github.com/org/reordered"]
@@ -780,6 +782,8 @@ def test_rss_replaced_paper_does_not_claim_the_announcement_as_first_version() -
     (paper,) = rss.read(text, "feed.xml")
     assert paper.arxiv_version == 3
     assert paper.published != date(2025, 8, 20)
+    assert (paper.published, paper.published_precision) == (date(2025, 8, 1), "month")
+    assert paper.updated == date(2025, 8, 20)
 
 
 # ================================================================================

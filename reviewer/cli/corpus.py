@@ -177,6 +177,8 @@ def show(
         "other_titles",
     ):
         value = record.get(name)
+        if name == "published" and paper.published_precision == "month":
+            value = f"{paper.published_label} (day unknown)"
         if value:
             text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             console.print(f"[dim]{name}:[/dim] {escape(text)}")

@@ -85,6 +85,10 @@ def digest(
     last digest with --new), optionally only those relevant to --topic, grouped into
     themes, each with a TL;DR, its authors, date, abstract link and code link.
 
+    Date windows (--since/--until, --week) go by first publication: revisions of older
+    papers are left out (a v4 listed this week of a 2024 paper is not new). A paper whose
+    first day is unknown (its month taken from the arXiv id) counts for the whole month.
+
     The message has a plain-text and an HTML part. SMTP comes from REVIEWER_SMTP_HOST,
     _PORT, _SECURITY (starttls, ssl or none), _USER, _PASSWORD and REVIEWER_MAIL_FROM,
     or the same keys in the config file. Transient failures are retried.

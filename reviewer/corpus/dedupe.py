@@ -136,9 +136,19 @@ def merge_records(records: Sequence[Paper]) -> Paper:
     with_abstract = max(pool, key=lambda p: len(p.abstract))
 
     authors = max((p.authors for p in records), key=len)
-    published_dates = [p.published for p in records if p.published]
-    updated_dates = [d for p in records for d in (p.updated, p.published) if d]
-    published: date | None = min(published_dates) if published_dates else None
+    # The earliest first-version date; of a day and a month-only date in the same
+    # month, the day (it says more). The latest date of any version is `updated`.
+    firsts = [p for p in records if p.published]
+    first = (
+        min(firsts, key=lambda p: (_month(p), p.published_precision != "day", p.published))
+        if firsts
+        else None
+    )
+    published: date | None = first.published if first else None
+    precision = first.published_precision if first else "day"
+    updated_dates = [p.updated for p in records if p.updated] + [
+        p.published for p in records if p.published and p.published_precision == "day"
+    ]
     updated: date | None = max(updated_dates) if updated_dates else None
     versions = [p.arxiv_version for p in records if p.arxiv_version]
     arxiv_id = _first(p.arxiv_id for p in records)
@@ -151,7 +161,8 @@ def merge_records(records: Sequence[Paper]) -> Paper:
         abstract_truncated=with_abstract.abstract_truncated,
         authors=authors,
         published=published,
-        updated=updated if updated != published else None,
+        published_precision=precision,
+        updated=updated if (updated, precision) != (published, "day") else None,
         arxiv_id=arxiv_id,
         arxiv_version=max(versions) if versions else None,
         categories=_union(p.categories for p in records),
@@ -160,7 +171,10 @@ def merge_records(records: Sequence[Paper]) -> Paper:
         comment=max(comments, key=len) if comments else None,
         journal_ref=_first(p.journal_ref for p in records),
         venue=_first(p.venue for p in records),
-        year=next((p.year for p in records if p.year), published.year if published else None),
+        # The first-version year; a year a source gave only when no date is known
+        # (a record stored before listing dates were read as revisions carries
+        # the year of the listed version).
+        year=published.year if published else next((p.year for p in records if p.year), None),
         abs_url=_first(p.abs_url for p in records),
         pdf_url=_first(p.pdf_url for p in records),
         code_urls=_union(p.code_urls for p in records),
@@ -175,3 +189,8 @@ def merge_records(records: Sequence[Paper]) -> Paper:
     )
     merged.id = canonical_id(merged.arxiv_id, merged.doi, merged.title)
     return merged
+
+
+def _month(p: Paper) -> tuple[int, int]:
+    assert p.published is not None
+    return p.published.year, p.published.month

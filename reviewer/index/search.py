@@ -25,8 +25,20 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 RRF_K = 60
 
 
+def _month_only(day: date) -> int:
+    """The stored form (YYYYMM00) of a first publication known to the month only."""
+    return day.year * 10000 + day.month * 100
+
+
 @dataclass(frozen=True)
 class Filters:
+    """Filters on first publication (``published``) and code links.
+
+    A paper whose first-publication day is unknown (month precision, stored as
+    YYYYMM00) counts as published in the whole month: it is inside a window
+    that overlaps its month. Papers with no date are outside any window.
+    """
+
     since: date | None = None
     until: date | None = None
     has_code: bool = False
@@ -34,7 +46,14 @@ class Filters:
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         if self.since:
-            clauses.append({"published": {"$gte": date_int(self.since)}})
+            clauses.append(
+                {
+                    "$or": [
+                        {"published": {"$gte": date_int(self.since)}},
+                        {"published": {"$eq": _month_only(self.since)}},
+                    ]
+                }
+            )
         if self.until:
             clauses.append({"published": {"$lte": date_int(self.until)}})
             clauses.append({"published": {"$gt": 0}})
@@ -49,7 +68,7 @@ class Filters:
             return None
         keep = np.ones(len(published), dtype=bool)
         if self.since:
-            keep &= published >= date_int(self.since)
+            keep &= (published >= date_int(self.since)) | (published == _month_only(self.since))
         if self.until:
             keep &= (published <= date_int(self.until)) & (published > 0)
         if self.has_code:
@@ -71,7 +90,7 @@ class Hit:
             "dense_rank": self.dense_rank,
             "lexical_rank": self.lexical_rank,
             "title": self.paper.title,
-            "published": self.paper.published.isoformat() if self.paper.published else None,
+            "published": self.paper.published_label,
             "authors": self.paper.authors,
             "abs_url": self.paper.abs_url,
             "code_urls": self.paper.code_urls,

@@ -4,7 +4,8 @@ Chroma is the single source of truth, so a store on a Chroma server is
 complete by itself; the BM25 index under REVIEWER_HOME is derived from it (see
 ``lexical``). Each record's metadata carries the full Paper as JSON plus the
 fields that filters and lookups need: ``keys`` (every identity key: arXiv id,
-DOI, normalized titles), ``published`` (YYYYMMDD), ``has_code``, and hashes of
+DOI, normalized titles), ``published`` (first publication as YYYYMMDD;
+YYYYMM00 when only its month is known), ``has_code``, and hashes of
 the embedded text and of the whole record, so that an unchanged paper is
 neither re-embedded nor rewritten.
 
@@ -93,13 +94,20 @@ def date_int(d: date | None) -> int:
     return d.year * 10000 + d.month * 100 + d.day if d else 0
 
 
+def published_int(paper: Paper) -> int:
+    """First publication as YYYYMMDD, YYYYMM00 when the day is unknown, 0 when unknown."""
+    if paper.published and paper.published_precision == "month":
+        return date_int(paper.published) - 1  # the 1st of the month, day 00
+    return date_int(paper.published)
+
+
 def record_metadata(paper: Paper, added_at: str, embedder: str) -> dict[str, Any]:
     return {
         "record": json.dumps(paper.to_json(), ensure_ascii=False, sort_keys=True),
         "keys": identity_keys(paper),
         "title": paper.title,
         "arxiv_id": paper.arxiv_id or "",
-        "published": date_int(paper.published),
+        "published": published_int(paper),
         "has_code": bool(paper.code_urls),
         "text_hash": paper.text_hash(),
         "content_hash": paper.content_hash(),

@@ -289,7 +289,7 @@ def bib_entry(paper: Any, key: str) -> str:
     if year:
         fields.append(("year", str(year)))
     if paper.published:
-        fields.append(("date", paper.published.isoformat()))
+        fields.append(("date", str(paper.published_label)))
     if paper.arxiv_id:
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
         if paper.primary_category:

@@ -59,7 +59,11 @@ def authors_line(authors: Sequence[str]) -> str:
 
 def _date(item: DigestPaper) -> str:
     published = item.paper.published
-    return f"{published.day} {published:%b %Y}" if published else "date unknown"
+    if published is None:
+        return "date unknown"
+    if item.paper.published_precision == "month":
+        return f"{published:%b %Y}"
+    return f"{published.day} {published:%b %Y}"
 
 
 def tldr_label(item: DigestPaper) -> str:

@@ -2,7 +2,8 @@
 
 Layout of the output folder::
 
-    index.json                  every paper: id, title, year, published, file, has_summary
+    index.json                  every paper: id, title, year, published, published_precision,
+                                file, has_summary
     papers/<name>.json          one paper: metadata, abstract, sources, grounded summary
     schema/paper.schema.json    JSON Schema (draft 2020-12) of a paper file
     schema/index.schema.json    JSON Schema of index.json
@@ -80,8 +81,12 @@ class WikiPaper(BaseModel):
     title: str
     authors: list[str]
     published: date | None = Field(description="First public version.")
+    published_precision: Literal["day", "month"] = Field(
+        description="'month' when only the year and month of `published` are known "
+        "(then stored as the 1st of that month)."
+    )
     updated: date | None = Field(description="Latest version seen.")
-    year: int | None
+    year: int | None = Field(description="Year of the first public version (else a source's).")
     venue: str | None
     arxiv_id: str | None = Field(description="arXiv id without version.")
     doi: str | None
@@ -108,6 +113,7 @@ class WikiIndexEntry(BaseModel):
     title: str
     year: int | None
     published: date | None
+    published_precision: Literal["day", "month"]
     file: str = Field(description="Path of the paper file, relative to index.json.")
     has_summary: bool
 
@@ -201,8 +207,9 @@ def wiki_paper(paper: Paper, summary: PaperSummary | None) -> WikiPaper:
         title=paper.title,
         authors=list(paper.authors),
         published=paper.published,
+        published_precision=paper.published_precision,
         updated=paper.updated,
-        year=paper.year,
+        year=paper.known_year,
         venue=paper.venue,
         arxiv_id=paper.arxiv_id,
         doi=paper.doi,
@@ -327,8 +334,9 @@ def export_wiki(
                 WikiIndexEntry(
                     id=pid,
                     title=paper.title,
-                    year=paper.year,
+                    year=paper.known_year,
                     published=paper.published,
+                    published_precision=paper.published_precision,
                     file=rel,
                     has_summary=summary is not None,
                 )

@@ -1,7 +1,9 @@
 """digest: which papers go into the weekly email, in which themes, with which TL;DR.
 
-- Selection: papers published in a date window (inclusive), or papers added to the
-  store since the last digest sent to the recipients (``--new``).
+- Selection: papers first published in a date window (inclusive), or papers added to
+  the store since the last digest sent to the recipients (``--new``). A revision of an
+  older paper is not new: the window tests the first version's date, and a paper whose
+  first day is unknown (month from its arXiv id) counts as published in its whole month.
 - Topics: a paper is kept when its relevance to one of the topics reaches
   ``min_score``. Relevance is hybrid and absolute: the mean of the dense cosine
   similarity between topic and paper and the IDF-weighted share of the topic's terms in
@@ -75,8 +77,11 @@ class Window:
     def holds(self, stored: StoredPaper) -> bool:
         if self.new:
             return stored.added_at >= (self.added_since or "")
-        published = stored.paper.published
-        return published is not None and self.since <= published <= self.until  # type: ignore[operator]
+        # First publication, not the latest version: a revision of an older paper
+        # is not new. A paper known to the month only is inside any window that
+        # overlaps its month.
+        span = stored.paper.published_span()
+        return span is not None and span[0] <= self.until and span[1] >= self.since  # type: ignore[operator]
 
 
 def _day(d: date) -> str:
@@ -279,7 +284,7 @@ class DigestPaper:
         return {
             "id": p.id,
             "title": p.title,
-            "published": p.published.isoformat() if p.published else None,
+            "published": p.published_label,
             "authors": p.authors,
             "abs_url": p.abs_url,
             "code_urls": p.code_urls,

@@ -512,7 +512,7 @@ def _reference(number: int, cand: Candidate) -> Reference:
         title=paper.title,
         authors=list(paper.authors),
         year=paper.known_year,
-        published=paper.published.isoformat() if paper.published else None,
+        published=paper.published_label,
         arxiv_id=paper.arxiv_id,
         doi=paper.doi,
         venue=paper.journal_ref or paper.venue,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from reviewer.corpus.ids import parse_arxiv_id
-from reviewer.corpus.model import Paper, Source
+from reviewer.corpus.model import Paper, Source, listed_version_dates
 from reviewer.errors import InputError
 
 from ._text import clean_html, code_urls_in, looks_truncated, parse_date
@@ -127,15 +127,18 @@ def _paper_from_row(row: dict[str, str], path: str, number: int) -> Paper:
             code_urls.append(found)
 
     date_text = row.get("date", "")
-    published = parse_date(date_text)
-    if date_text and published is None:
+    listed = parse_date(date_text)
+    if date_text and listed is None:
         raise InputError(path, f"unreadable date {date_text!r}", where)
+    # The Date column is that of the listed version (the version in the link):
+    # only for v1 is it the first-version date.
+    dates = listed_version_dates(listed, arxiv[0] if arxiv else None, arxiv[1] if arxiv else None)
 
     return Paper(
         title=title,
         abstract=abstract,
         abstract_truncated=looks_truncated(abstract),
-        published=published,
+        **dates,
         arxiv_id=arxiv[0] if arxiv else None,
         arxiv_version=arxiv[1] if arxiv else None,
         abs_url=f"https://arxiv.org/abs/{arxiv[0]}" if arxiv else url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from reviewer.corpus.ids import normalize_doi, parse_arxiv_id
-from reviewer.corpus.model import Paper, Source
+from reviewer.corpus.model import Paper, Source, month_of_arxiv_id
 from reviewer.errors import InputError
 
 from ._text import code_urls_in, looks_truncated, parse_date
@@ -68,16 +68,19 @@ def _paper_from_entry(entry: Element, path: str, index: int) -> Paper | None:
         abs_url = f"https://arxiv.org/abs/{arxiv[0]}"
     published = parse_date(text_of(entry.find(f"{ATOM}published")))
     updated = parse_date(text_of(entry.find(f"{ATOM}updated")))
-    if announce_type and announce_type.startswith("replace"):
+    replaced = bool(announce_type and announce_type.startswith("replace"))
+    if replaced:
         # A daily feed's date for a replaced paper is that of the new version,
-        # not of the first: it says when the paper was updated.
-        published, updated = None, published
+        # not of the first: it says when the paper was updated. The first
+        # version's month is the id's (day unknown).
+        published, updated = month_of_arxiv_id(arxiv[0] if arxiv else None), published
     return Paper(
         title=title,
         abstract=abstract,
         abstract_truncated=looks_truncated(abstract),
         authors=[a for a in authors if a],
         published=published,
+        published_precision="month" if replaced and published else "day",
         updated=updated,
         arxiv_id=arxiv[0] if arxiv else None,
         arxiv_version=arxiv[1] if arxiv else None,

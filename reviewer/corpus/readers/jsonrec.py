@@ -10,6 +10,8 @@ date, code) are understood.
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -125,6 +127,11 @@ def _paper_from_record(record: Any, path: str, where: str) -> Paper:
             parsed = parse_date(value)
             if parsed is None and len(value.strip()) == 4 and value.strip().isdigit():
                 fields.setdefault("year", int(value))
+            month = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+            if parsed is None and month and 1 <= int(month[2]) <= 12 and name == "published":
+                # "2024-02": first published that month, day unknown.
+                parsed = date(int(month[1]), int(month[2]), 1)
+                fields["published_precision"] = "month"
             fields[name] = parsed
     for name in ("title", "abstract"):
         if isinstance(fields.get(name), str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from reviewer.corpus.ids import parse_arxiv_id
-from reviewer.corpus.model import Paper, Source
+from reviewer.corpus.model import Paper, Source, month_of_arxiv_id
 from reviewer.errors import InputError
 
 from ._text import clean_html, code_urls_in, looks_truncated, parse_date
@@ -47,7 +47,9 @@ def _paper_from_item(item: Element, path: str, index: int) -> Paper:
         abstract=abstract,
         abstract_truncated=looks_truncated(abstract),
         authors=authors,
-        published=None if replaced else announced,
+        # The first version's month is the id's, its day unknown.
+        published=month_of_arxiv_id(arxiv[0] if arxiv else None) if replaced else announced,
+        published_precision="month" if replaced else "day",
         updated=announced if replaced else None,
         arxiv_id=arxiv[0] if arxiv else None,
         arxiv_version=arxiv[1] if arxiv else None,
