@@ -1,6 +1,7 @@
 """Themes without a model (reviewer.tasks.themes): the grouping, the names, and what
 the names look like on two real corpora: the demo corpus (medical imaging) and 200 arXiv
-papers of physics and mathematics (tests/data/real/PROVENANCE.md).
+papers of physics and mathematics (tests/data/real/PROVENANCE.md). Also ``--themes N``
+with a model whose outline comes back with too few themes.
 
 What a good name is gets checked here with rules of this file, not with the naming
 code: a name is a phrase found in a title of its group (case aside), is no paper's whole
@@ -10,6 +11,7 @@ of one grouping share it. Run with ``-s`` to see the names.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,10 +19,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from conftest import REAL
+from fault_server import FaultServer
 
 from reviewer.api import Reviewer
 from reviewer.tasks.themes import cluster, group_into_themes, name_groups, split_groups
@@ -278,9 +282,95 @@ def test_theme_names_on_the_demo_corpus(seeded_home: Path) -> None:
     ]
     groupings = _groupings(seeded_home, topics)
     _check_and_print("demo corpus (medical imaging)", groupings)
+    # --themes 4 over 12 papers: four themes.
+    assert all(len(themes) == 4 for what, themes in groupings.items() if what.startswith("outline"))
 
 
 def test_theme_names_on_a_physics_and_mathematics_corpus(physics_home: Path) -> None:
     topics = ["dark matter", "quantum gravity", "superconductivity", "graph theory"]
     groupings = _groupings(physics_home, topics)
     _check_and_print("arXiv 0704.0001-0200 (physics, mathematics)", groupings)
+    assert all(len(themes) == 4 for what, themes in groupings.items() if what.startswith("outline"))
+
+
+# -- --themes N with a model -------------------------------------------------------------
+
+
+class Notes:
+    """A Reporter that keeps the notes."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+    def start(self, total: int, label: str) -> None: ...
+
+    def advance(self, done: int = 1) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+TOPIC = "semi-supervised medical image segmentation"
+
+
+def _outline_papers(home: Path) -> list[tuple[str, str]]:
+    """The citation key and title of the ten papers the outline will hold, read from
+    what the model is sent (in a first run whose answers are all unusable)."""
+    with FaultServer(default=("answer", "{}")) as model:
+        with Reviewer(home=home, model="openai/fault-test", api_base=model.url) as rv:
+            titles = rv.outline(TOPIC, k=10, themes=3, expand=False).titles.values()
+        prompt = model.requests[0].messages[-1]["content"]
+    papers = []
+    for key, rest in re.findall(r"^- (\S+): (.*)$", prompt, flags=re.MULTILINE):
+        papers.append((key, next(t for t in titles if rest.startswith(t))))
+    assert len(papers) == 10
+    return papers
+
+
+def _theme(papers: list[tuple[str, str]]) -> dict[str, Any]:
+    """A theme of these papers, titled by the longest word of the first one's title."""
+    title = max(re.findall(r"[A-Za-z]{5,}", papers[0][1]), key=len)
+    return {"title": title, "papers": [k for k, _ in papers]}
+
+
+def test_a_short_outline_is_asked_again_then_split_by_similarity(seeded_home: Path) -> None:
+    papers = _outline_papers(seeded_home)
+    notes = Notes()
+    # The model puts all ten papers into one theme, every time it is asked.
+    one = json.dumps({"themes": [_theme(papers)]})
+    with FaultServer(default=("answer", one)) as model:
+        with Reviewer(
+            home=seeded_home, model="openai/fault-test", api_base=model.url, reporter=notes
+        ) as rv:
+            outline = rv.outline(TOPIC, k=10, themes=3, expand=False, refresh=True)
+        asked = [r.messages for r in model.requests]
+    assert len(asked) == 3  # the question and two re-asks (REVIEWER_LLM_REASKS=2)
+    assert "asked for 3 themes over 10 papers; got 1" in json.dumps(asked[1])
+    assert len(outline.themes) == 3
+    assert sorted(p for t in outline.themes for p in t["paper_ids"]) == sorted(outline.titles)
+    assert all(t["source"] == "clusters" for t in outline.themes)
+    assert any("split by similarity" in n and "into 3" in n for n in notes.notes)
+    themes = [(t["title"], [outline.titles[p] for p in t["paper_ids"]]) for t in outline.themes]
+    print("\nsplit outline:", [(name, len(titles)) for name, titles in themes])
+    assert bad_names(themes) == []
+
+
+def test_a_short_outline_fixed_on_the_re_ask_is_kept(seeded_home: Path) -> None:
+    papers = _outline_papers(seeded_home)
+    script: list[tuple[Any, ...]] = [
+        ("answer", json.dumps({"themes": [_theme(papers)]})),
+        ("answer", json.dumps({"themes": [_theme(papers[i::3]) for i in range(3)]})),
+    ]
+    notes = Notes()
+    with FaultServer(script) as model:
+        with Reviewer(
+            home=seeded_home, model="openai/fault-test", api_base=model.url, reporter=notes
+        ) as rv:
+            outline = rv.outline(TOPIC, k=10, themes=3, expand=False, refresh=True)
+        assert len(model.requests) == 2
+    assert [t["source"] for t in outline.themes] == ["model"] * 3
+    got = [sorted(outline.titles[p] for p in t["paper_ids"]) for t in outline.themes]
+    assert got == [sorted(t for _, t in papers[i::3]) for i in range(3)]
+    assert not any("split" in n for n in notes.notes)
