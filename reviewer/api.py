@@ -1087,14 +1087,32 @@ class Reviewer:
         return result, [(p, "outline file") for p in chosen.values()]
 
     def _group(self, plan: _DraftPlan, themes: int) -> list[Theme]:
+        """``themes`` themes (fewer only when there are not two papers for each): the
+        model's outline, else (or, when it stays short, to split it) k-means on the
+        stored vectors."""
         from reviewer.tasks import related_work as rw
+        from reviewer.tasks.themes import attainable
 
         client, candidates = plan.client, plan.candidates
-        if client is not None and len(candidates) > 2 and themes > 1:
+        corpus = self.store.titles()  # what theme names are weighed against
+        wanted = attainable(themes, len(candidates))
+        if client is not None and wanted > 1:
             self.reporter.note(
                 f"Grouping {len(candidates)} papers into themes with {client.model}…"
             )
-            found = rw.outline_with_model(client, plan.topic, candidates, themes, plan.trace)
+            found = rw.outline_with_model(
+                client, plan.topic, candidates, themes, plan.trace, corpus
+            )
+            if found is not None and len(found) < wanted:
+                note = (
+                    f"the model's outline has {_n(len(found), 'theme')} for "
+                    f"{_n(len(candidates), 'paper')} ({wanted} asked for, after the "
+                    f"re-asks): its largest themes were split by similarity of the stored "
+                    f"vectors (k-means) into {wanted}"
+                )
+                found = rw.split_outline(self.store, candidates, found, themes, corpus)
+                plan.trace.notes.append(note)
+                self.reporter.note(note[0].upper() + note[1:] + ".")
             if found is not None:
                 return found
             plan.trace.notes.append(
@@ -1103,7 +1121,7 @@ class Reviewer:
             self.reporter.note(
                 "The model's outline failed validation: grouping the papers by similarity instead."
             )
-        return rw.outline_by_clusters(self.store, candidates, themes, plan.topic)
+        return rw.outline_by_clusters(self.store, candidates, themes, plan.topic, corpus)
 
     def _write_sections(
         self, plan: _DraftPlan, words: int, concurrency: int | None

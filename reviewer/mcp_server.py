@@ -92,7 +92,12 @@ PaperRefs = Annotated[
 ]
 Topic = Annotated[str, Field(description="What the section is about, in your own words.")]
 DraftK = Annotated[int, Field(ge=1, le=60, description="Papers to retrieve.")]
-Themes = Annotated[int, Field(ge=1, le=8, description="At most this many themes.")]
+Themes = Annotated[
+    int,
+    Field(
+        ge=1, le=8, description="This many themes (fewer when there are not two papers for each)."
+    ),
+]
 Expand = Annotated[
     bool,
     Field(description="With a model: let it add up to 3 other phrasings of the topic."),

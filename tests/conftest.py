@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
 DATA = Path(__file__).resolve().parent / "data"
-# Real arXiv API responses and an arXiv feed (tests/data/real/PROVENANCE.md)
+# Real arXiv API responses, an arXiv feed and an excerpt of arXiv's metadata snapshot
+# (tests/data/real/PROVENANCE.md)
 REAL = DATA / "real"
 
 os.environ["ANONYMIZED_TELEMETRY"] = "False"

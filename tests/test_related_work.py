@@ -200,6 +200,20 @@ def test_outline_problems_name_unknown_repeated_and_missing_papers() -> None:
     assert schema["properties"]["themes"]["maxItems"] == 3
 
 
+def test_an_outline_with_fewer_themes_than_asked_goes_back_to_the_model() -> None:
+    sources = {f"k{i}": f"Paper {i} on segmentation" for i in range(6)}
+    context = {"sources": sources, "max_themes": 4, "themes_wanted": 3}
+    model = outline_model(list(sources), max_themes=4, min_themes=3)
+    lumped = {"themes": [{"title": "Segmentation", "papers": list(sources)}]}
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(lumped, context=context)
+    assert "asked for 3 themes over 6 papers; got 1" in str(caught.value)
+    three = [{"title": "Segmentation", "papers": [f"k{i}", f"k{i + 3}"]} for i in range(3)]
+    assert len(model.model_validate({"themes": three}, context=context).themes) == 3
+    # A server that turns the schema into a grammar cannot write fewer.
+    assert model.model_json_schema()["properties"]["themes"]["minItems"] == 3
+
+
 def test_query_variants_that_say_nothing_are_refused() -> None:
     problems = query_problems(
         ["1.1.1.1.1.1", TOPIC.upper(), "SAM fine-tuning for CT and MRI segmentation"], TOPIC

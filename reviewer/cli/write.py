@@ -69,7 +69,13 @@ def related_work(
     ),
     since: str | None = SINCE_OPT,
     until: str | None = UNTIL_OPT,
-    themes: int = typer.Option(4, "--themes", min=1, max=8, help="At most this many themes."),
+    themes: int = typer.Option(
+        4,
+        "--themes",
+        min=1,
+        max=8,
+        help="This many themes (fewer when there are not two papers for each).",
+    ),
     outline: bool = typer.Option(
         False, "--outline", help="Print the outline (themes and their papers) and stop."
     ),

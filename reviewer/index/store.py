@@ -300,6 +300,15 @@ class Store:
             yield page
             offset += len(page["ids"])
 
+    def titles(self) -> list[str]:
+        """Every paper's title (read from the metadata, no record parsed): the corpus
+        that theme names are weighed against."""
+        return [
+            str(m.get("title") or "")
+            for page in self._pages(["metadatas"])
+            for m in page["metadatas"]
+        ]
+
     def iter_all(self, include_embeddings: bool = False) -> Iterator[StoredPaper]:
         include = ["metadatas", "embeddings"] if include_embeddings else ["metadatas"]
         for page in self._pages(include):

@@ -16,7 +16,8 @@
   0.55. A threshold on the fused score of a whole-store search did worse at its best
   (0.02: precision 0.55, recall 0.62). Measured with the default MiniLM embedder:
   another embedder's similarities have another scale, so re-measure for it.
-- Themes: ``group_into_themes`` on the stored vectors (deterministic, no model).
+- Themes: ``group_into_themes`` on the stored vectors (deterministic, no model), named
+  by phrases of their titles weighed against every title in the store.
 - TL;DR: the paper's current cached summary, else the abstract's first sentence,
   labelled as such. No model call is made here.
 """
@@ -423,7 +424,10 @@ def build_digest(
     if selected:
         papers = [s.paper for s in selected]
         vectors = store.vectors([p.id for p in papers])
-        for theme in group_into_themes(papers, vectors, max_themes=max_themes, min_size=2):
+        grouped = group_into_themes(
+            papers, vectors, max_themes=max_themes, min_size=2, corpus_titles=store.titles()
+        )
+        for theme in grouped:
             themes.append(
                 DigestTheme(theme.title, theme.source, [items[pid] for pid in theme.paper_ids])
             )

@@ -288,7 +288,12 @@ class OutlineDraft(BaseModel):
         context = info.context or {}
         if "sources" not in context:
             return self
-        problems = outline_problems(self, context["sources"], context.get("max_themes", 6))
+        problems = outline_problems(
+            self,
+            context["sources"],
+            context.get("max_themes", 6),
+            context.get("themes_wanted", 0),
+        )
         if problems:
             raise ValueError(
                 "This outline does not fit the papers; fix it:\n- " + "\n- ".join(problems)
@@ -296,7 +301,11 @@ class OutlineDraft(BaseModel):
         return self
 
 
-def outline_problems(outline: OutlineDraft, sources: dict[str, str], max_themes: int) -> list[str]:
+def outline_problems(
+    outline: OutlineDraft, sources: dict[str, str], max_themes: int, wanted: int = 0
+) -> list[str]:
+    """What is wrong with an outline. ``wanted``: the themes asked for (with two papers
+    for each at least); fewer is a problem, so the model is asked again."""
     problems: list[str] = []
     placed: dict[str, int] = {}
     for i, theme in enumerate(outline.themes):
@@ -313,6 +322,12 @@ def outline_problems(outline: OutlineDraft, sources: dict[str, str], max_themes:
         problems += [f"{where}.title: {p}" for p in theme_title_problems(theme, sources)]
     if len(outline.themes) > max_themes:
         problems.append(f"{len(outline.themes)} themes; use at most {max_themes}")
+    if len(outline.themes) < wanted:
+        got = len(outline.themes)
+        problems.append(
+            f"asked for {wanted} themes over {len(sources)} papers; got {got}: "
+            f"group the papers into {wanted} themes, each with its own papers"
+        )
     missing = [k for k in sources if k not in placed]
     if missing:
         problems.append(f"papers in no theme: {', '.join(missing)}; place every paper")
@@ -433,8 +448,12 @@ def paragraph_model(keys: Sequence[str]) -> type[ParagraphDraft]:
     )
 
 
-def outline_model(keys: Sequence[str], max_themes: int = 8) -> type[OutlineDraft]:
-    """OutlineDraft whose paper keys are limited to ``keys`` in the JSON schema."""
+def outline_model(
+    keys: Sequence[str], max_themes: int = 8, min_themes: int = 1
+) -> type[OutlineDraft]:
+    """OutlineDraft whose paper keys are limited to ``keys`` in the JSON schema, with
+    ``min_themes`` to ``max_themes`` themes there (a grammar-constrained server writes
+    that many; the validators judge the count for servers that do not)."""
     papers: Any = list[_key_type(keys)]  # type: ignore[misc]
     theme: Any = create_model(
         "Theme", __base__=ThemeDraft, papers=(papers, Field(min_length=1, max_length=len(keys)))
@@ -442,5 +461,12 @@ def outline_model(keys: Sequence[str], max_themes: int = 8) -> type[OutlineDraft
     return create_model(
         "Outline",
         __base__=OutlineDraft,
-        themes=(list[theme], Field(min_length=1, max_length=max(1, max_themes))),
+        themes=(
+            list[theme],
+            Field(
+                min_length=1,
+                max_length=max(1, max_themes),
+                json_schema_extra={"minItems": max(1, min(min_themes, max_themes))},
+            ),
+        ),
     )

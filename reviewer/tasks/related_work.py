@@ -4,8 +4,11 @@
                variants (fused by reciprocal rank, the topic's own ranking counted twice
                so that poor variants cannot push its best hits out); --include / --exclude
     outline    the model groups the papers into themes (validated: real keys, each paper
-               once), or, without a model or when its outline fails, spherical k-means
-               on the stored vectors (reviewer.tasks.themes); or the user's outline file
+               once, as many themes as asked when there are two papers for each), or,
+               without a model or when its outline fails, spherical k-means on the
+               stored vectors (reviewer.tasks.themes); an outline still short of themes
+               after the re-asks has its largest themes split the same way; or the
+               user's outline file
     write      one paragraph per theme from the theme's titles and abstracts (and cached
                TL;DRs), validated sentence by sentence (reviewer.tasks.draft_model);
                what fails after the re-asks is dropped and reported
@@ -31,6 +34,7 @@ from reviewer.prompts import load_prompt
 from reviewer.render.bibtex import citation_keys, paper_url
 from reviewer.tasks.draft_model import (
     QueryVariants,
+    ThemeDraft,
     outline_model,
     outline_problems,
     paragraph_model,
@@ -39,7 +43,13 @@ from reviewer.tasks.draft_model import (
     sentence_verdicts,
     theme_title_problems,
 )
-from reviewer.tasks.themes import Theme, group_into_themes, name_groups
+from reviewer.tasks.themes import (
+    Theme,
+    attainable,
+    group_into_themes,
+    name_groups,
+    split_groups,
+)
 
 TASK = "related-work"
 
@@ -231,54 +241,111 @@ def expand_queries(client: LLMClient, topic: str, trace: Trace) -> list[str]:
 
 
 def outline_with_model(
-    client: LLMClient, topic: str, candidates: Sequence[Candidate], max_themes: int, trace: Trace
+    client: LLMClient,
+    topic: str,
+    candidates: Sequence[Candidate],
+    max_themes: int,
+    trace: Trace,
+    corpus_titles: Sequence[str] | None = None,
 ) -> list[Theme] | None:
-    """The model's themes, pruned to what is valid; None when nothing usable came back."""
+    """The model's themes, pruned to what is valid; None when nothing usable came back.
+    It is asked for ``attainable(max_themes, papers)`` themes (two papers each at least),
+    and an answer with fewer goes back to it; what still has fewer is the caller's to
+    split (``split_outline``). ``corpus_titles``: every title in the store, for naming
+    a theme whose title fails validation."""
     by_key = {c.key: c for c in candidates}
     sources = {c.key: c.source for c in candidates}
+    wanted = attainable(max_themes, len(candidates))
     rendered = load_prompt("outline_themes").render(
         topic=topic,
         papers=[{"key": c.key, "title": c.paper.title, "gist": c.gist} for c in candidates],
-        max_themes=max_themes,
+        themes=wanted,
     )
-    schema = outline_model(list(by_key), max_themes)
+    schema = outline_model(list(by_key), max_themes, min_themes=wanted)
     outcome = client.structured(
         rendered,
         schema,
-        context={"sources": sources, "max_themes": max_themes},
+        context={"sources": sources, "max_themes": max_themes, "themes_wanted": wanted},
         task=TASK,
         subject="outline",
     )
     trace.outcomes.append(("outline", outcome))
     draft = outcome.value or best_answer(
-        outcome.contents, schema, lambda d: len(outline_problems(d, sources, max_themes))
+        outcome.contents,
+        schema,
+        lambda d: len(outline_problems(d, sources, max_themes, wanted)),
     )
     if draft is None:
         return None
-    themes: list[Theme] = []
+    kept: list[tuple[ThemeDraft, list[str]]] = []
     placed: set[str] = set()
     for theme in draft.themes:
         keys = [k for k in dict.fromkeys(theme.papers) if k in by_key and k not in placed]
-        if not keys:
-            continue
-        placed.update(keys)
+        if keys:
+            placed.update(keys)
+            kept.append((theme, keys))
+    if not kept:
+        return None
+    names: list[list[str]] | None = None
+    themes: list[Theme] = []
+    for theme, keys in kept:
         title = normalize_ws(theme.title)
         source = "model"
         if theme_title_problems(theme.model_copy(update={"papers": keys}), sources):
-            names = name_groups([[by_key[k].paper.title for k in keys]])[0]
-            title, source = (", ".join(names) or by_key[keys[0]].paper.title), "clusters"
+            if names is None:  # every theme's titles, so a name sets its theme apart
+                groups = [[by_key[k].paper.title for k in ks] for _, ks in kept]
+                names = name_groups(groups, corpus_titles)
+            found = names[len(themes)]
+            title, source = (found[0] if found else "Other papers"), "clusters"
             trace.notes.append(f"theme title {theme.title!r} failed validation; named from titles")
         themes.append(
             Theme(title=title, paper_ids=[by_key[k].paper.id for k in keys], source=source)
         )
-    if not themes:
-        return None
     left = [c for c in candidates if c.key not in placed]
     if left:
         trace.notes.append(
             f"the outline left out {len(left)} paper(s); each joined the nearest theme"
         )
     return themes if not left else _place_leftovers(themes, left, candidates)
+
+
+def split_outline(
+    store: Any,
+    candidates: Sequence[Candidate],
+    themes: list[Theme],
+    asked: int,
+    corpus_titles: Sequence[str] | None = None,
+) -> list[Theme]:
+    """An outline with fewer than ``attainable(asked, papers)`` themes, its largest themes
+    split by similarity of the stored vectors (k-means, deterministic) until there are
+    that many. A theme that is not split keeps its title; the parts of a split one are
+    named from their titles."""
+    wanted = attainable(asked, len(candidates))
+    if len(themes) >= wanted:
+        return themes
+    ids = [pid for t in themes for pid in t.paper_ids]
+    row = {pid: i for i, pid in enumerate(ids)}
+    vectors = store.vectors(ids)
+    if len(vectors) != len(ids):
+        raise RuntimeError("a candidate paper has no stored vector")  # pragma: no cover
+    before = [[row[pid] for pid in t.paper_ids] for t in themes]
+    after = split_groups(vectors, before, wanted)
+    if len(after) == len(before):
+        return themes
+    titles = {c.paper.id: c.paper.title for c in candidates}
+    names = name_groups([[titles[ids[i]] for i in g] for g in after], corpus_titles)
+    kept = {tuple(g): t for g, t in zip(before, themes, strict=True)}
+    result = []
+    for group, terms in zip(after, names, strict=True):
+        theme = kept.get(tuple(group))
+        if theme is None:
+            theme = Theme(
+                title=terms[0] if terms else "Other papers",
+                paper_ids=[ids[i] for i in group],
+                terms=terms,
+            )
+        result.append(theme)
+    return result
 
 
 def _place_leftovers(
@@ -304,14 +371,22 @@ def _place_leftovers(
 
 
 def outline_by_clusters(
-    store: Any, candidates: Sequence[Candidate], max_themes: int, topic: str = ""
+    store: Any,
+    candidates: Sequence[Candidate],
+    max_themes: int,
+    topic: str = "",
+    corpus_titles: Sequence[str] | None = None,
 ) -> list[Theme]:
-    """Themes by similarity of the stored vectors; a single theme is named by the topic."""
+    """Themes by similarity of the stored vectors: ``attainable(max_themes, papers)`` of
+    them, named by phrases of their titles weighed against ``corpus_titles`` (every
+    title in the store); a single theme is named by the topic."""
     papers = [c.paper for c in candidates]
     vectors = store.vectors([p.id for p in papers])
     if len(vectors) != len(papers):
         raise RuntimeError("a candidate paper has no stored vector")  # pragma: no cover
-    themes = group_into_themes(papers, vectors, max_themes=max_themes)
+    themes = group_into_themes(
+        papers, vectors, max_themes=max_themes, corpus_titles=corpus_titles, exact=True
+    )
     if len(themes) == 1 and topic:
         themes[0].title = topic[0].upper() + topic[1:]
     return themes
