@@ -116,7 +116,12 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
 ) -> None:
     summaries, report, db, _client = _run()
     papers = seed_papers()
-    assert [s.paper_id for s in summaries] == list(PAPER_IDS)
+    # SmolLM2 may not finish an answer for a long abstract within REVIEWER_MAX_TOKENS: that
+    # paper is reported as failed (never summarized from a broken answer); the others are.
+    failed = {pid for pid, _why in report.failed}
+    assert len(failed) <= 1 and all("schema" in why for _pid, why in report.failed)
+    assert [s.paper_id for s in summaries] == [p for p in PAPER_IDS if p not in failed]
+    assert summaries[:2] and [s.paper_id for s in summaries[:2]] == list(PAPER_IDS[:2])
     for summary in summaries:
         paper = papers[summary.paper_id]
         _assert_grounded(summary, paper.abstract)
@@ -232,18 +237,20 @@ def test_a_cached_failure_is_replayed_as_the_same_failure(
         assert pruned  # SmolLM2 fails some: the point of this test
     assert {s.paper_id for s in again if s.validation == "pruned"} == pruned
     assert report2.rejected_answers == report1.rejected_answers
-    assert report2.cached_failures == len(pruned)
+    failed = {pid for pid, _why in report1.failed}
+    assert {pid for pid, _why in report2.failed} == failed
+    assert report2.cached_failures == len(pruned) + len(failed)
     rows = db2.calls(run_id=client2.run_id)
-    assert {r["subject"] for r in rows if r["error"]} == pruned
+    assert {r["subject"] for r in rows if r["error"]} == pruned | failed
     assert all("failed validation" in r["error"] for r in rows if r["error"])
-    assert db2.totals(client2.run_id)["cache_invalid"] == len(pruned)
+    assert db2.totals(client2.run_id)["cache_invalid"] == len(pruned) + len(failed)
     stored = db2.get_summaries(list(PAPER_IDS))
     assert {pid for pid, s in stored.items() if s["validation"] == "pruned"} == pruned
     # A pruned summary is current (nothing to do without a refresh), and is listed for one.
     papers = [seed_papers()[pid] for pid in PAPER_IDS]
-    assert lacking_summary(papers, stored) == []
+    assert {p.id for p in lacking_summary(papers, stored)} == failed  # never stored
     assert {p.id for p in lacking_summary(papers, stored, key=_key("general"))} == set(PAPER_IDS)
-    assert {p.id for p in lacking_summary(papers, stored, include_pruned=True)} == pruned
+    assert {p.id for p in lacking_summary(papers, stored, include_pruned=True)} == pruned | failed
 
 
 def _key(profile: str) -> Any:
