@@ -238,6 +238,24 @@ def test_the_bib_parses_and_each_type_has_its_required_fields() -> None:
     assert preprint["howpublished"] == "Smart Health"
 
 
+def test_a_second_independent_bibtex_processor_formats_every_entry() -> None:
+    """pybtex (a BibTeX processor, standing in for `biber --tool`, which is not on these
+    machines) parses the file strictly and formats every entry with its plain style,
+    which fails on an entry that lacks a field its type requires."""
+    from pybtex.database import parse_string
+    from pybtex.style.formatting.plain import Style
+
+    papers = [p.model_copy(update={"id": p.id or f"bib:{p.bibtex_key}"}) for p in _typed_papers()]
+    keys = citation_keys(papers)
+    data = parse_string(bib_file(papers, keys), "bibtex")
+    assert sorted(data.entries) == sorted(keys.values())
+    assert {e.type for e in data.entries.values()} == {"article", "inproceedings", "misc"}
+    formatted = list(Style().format_bibliography(data).entries)
+    assert len(formatted) == len(papers)
+    for entry in formatted:
+        assert entry.text.render_as("text").strip()
+
+
 # -- keys -------------------------------------------------------------------------------
 
 
