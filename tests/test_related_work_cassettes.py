@@ -251,7 +251,8 @@ def test_compare_cells_are_grounded_or_marked(compare_model: dict[str, Any], vcr
     assert len(requests) >= 2
     for body in requests[:1]:
         schema = body["response_format"]["json_schema"]["schema"]
-        assert set(schema["properties"]) == {"task", "modality", "datasets", "metrics", "results"}
+        # The default profile's columns (general: no imaging column); code is not asked.
+        assert set(schema["properties"]) == {"task", "datasets", "metrics", "results"}
     # CSV from the cache: one row per paper, no number a paper's abstract lacks.
     played = vcr.play_count
     code, out, err = _cli("compare", "--ids", *COMPARE_IDS, "--format", "csv")
