@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 from reviewer.corpus.model import Paper
 from reviewer.errors import BudgetExceeded
@@ -113,6 +113,14 @@ class PaperRecord(Paper):
     model_config = ConfigDict(extra="forbid")
 
     added_at: str = ""
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="First publication as known: '2024-02-13', or '2024-02' when only the "
+        "year and month are (published_precision 'month'; published is then the 1st)."
+    )
+    @property
+    def first_published(self) -> str | None:
+        return self.published_label
 
 
 class StoreStats(BaseModel):

@@ -90,6 +90,7 @@ def test_show_json_says_first_published_in_the_ids_month_and_updated_on_the_list
 ) -> None:
     paper = json.loads(run_cli("show", "arxiv:2402.10665", "--json", check=True).stdout)
     assert paper["published"] == "2024-02-01" and paper["published_precision"] == "month"
+    assert paper["first_published"] == "2024-02"
     assert paper["updated"] == "2025-08-08"
     assert paper["arxiv_version"] == 4 and paper["year"] == 2024
     row = next(
