@@ -114,7 +114,7 @@ def test_export_writes_every_paper_valid_against_its_schema(
     index = load(out / "index.json")
     index_validator.validate(index)
     assert index["count"] == N_SEED_PAPERS == len(index["papers"])
-    assert index["generated_from"] and index["schema_version"] == 1
+    assert index["generated_from"] and index["schema_version"] == 2
 
     files = sorted(p.name for p in (out / "papers").iterdir())
     assert len(files) == N_SEED_PAPERS

@@ -132,7 +132,7 @@ def test_a_user_profile_adds_its_field_to_the_draft_the_summary_and_the_wiki_sch
     summary_schema = json.dumps(schema)
     assert '"subjects"' in summary_schema
     record = {
-        "schema_version": 1,
+        "schema_version": 2,
         "id": "arxiv:2604.03438",
         "title": TITLE,
         "title_text": TITLE,

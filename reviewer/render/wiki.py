@@ -47,7 +47,8 @@ from reviewer.profiles import Profile, load_profile
 from reviewer.render.tex import tex_to_text
 from reviewer.tasks.summary_model import PaperSummary, SummaryKey, current_summary, summary_model
 
-SCHEMA_VERSION: Literal[1] = 1
+# 2: summaries follow a profile (index.json names it), title_text and abstract_text.
+SCHEMA_VERSION: Literal[2] = 2
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID_BASE = f"urn:reviewer:wiki:v{SCHEMA_VERSION}:"
 INDEX_FILE = "index.json"
@@ -90,7 +91,7 @@ class WikiPaper(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = Field(description="Version of this file format.")
+    schema_version: Literal[2] = Field(description="Version of this file format.")
     id: str = Field(description="Canonical id: arxiv:<id>, doi:<doi> or title:<hash>.")
     title: str = Field(description=_TITLE)
     title_text: str = Field(description=_TITLE_TEXT)
@@ -146,7 +147,7 @@ class WikiIndex(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = Field(description="Version of this file format.")
+    schema_version: Literal[2] = Field(description="Version of this file format.")
     generated_from: str = Field(
         description="sha256 over the exported paper files (names and contents): two exports "
         "of the same papers and summaries carry the same digest, on any machine."
