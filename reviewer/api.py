@@ -18,6 +18,7 @@ onnxruntime, litellm) are imported on first use, not with this module.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -255,13 +256,25 @@ class Reviewer:
         until: DateLike = None,
         has_code: bool = False,
     ) -> list[SearchHit]:
-        """Hybrid search (dense MiniLM and BM25 fused by reciprocal rank), or one half."""
-        from reviewer.index.search import search
+        """Hybrid search (dense MiniLM and BM25 fused by reciprocal rank), or one half.
+        Each hit carries absolute scores (``similarity``, ``query_terms``); when none of
+        the hits matches well, a note says so. An empty query, or one of only common
+        words, is a ``UsageError``."""
+        from reviewer.index.search import absolute_scores, is_strong_match, search
 
         check_choice(mode, SEARCH_MODES, "--mode")
         if k < 1:
             raise UsageError(f"-k: {k} is not a positive number of results")
         filters = self._filters(since, until, has_code)
+        from reviewer.index.lexical import has_content_words
+
+        if not has_content_words(query):
+            shown = " ".join(query.split())[:60]
+            why = "it holds only common words" if re.search(r"\w", shown) else "it holds no word"
+            raise UsageError(
+                f'nothing to search for in "{shown}": {why}' if shown else "the query is empty",
+                hint='Name the topic in a few content words, e.g. reviewer search "noisy labels".',
+            )
         store = self.store
         if store.count() == 0:
             self.reporter.note(
@@ -269,7 +282,18 @@ class Reviewer:
                 "or reviewer ingest --demo)."
             )
         hits = search(store, query, k=k, mode=mode, filters=filters)  # type: ignore[arg-type]
-        return [SearchHit(rank=i, **h.to_json()) for i, h in enumerate(hits, start=1)]
+        scores = absolute_scores(store, query, [h.paper.id for h in hits])
+        if scores and not any(is_strong_match(sim, terms) for sim, terms in scores):
+            sim, terms = max(scores)
+            self.reporter.note(
+                f"Nothing in the store matches this well: the closest paper has similarity "
+                f"{sim:.2f} and {terms:.0%} of the query's terms. These are the nearest, not "
+                "answers."
+            )
+        return [
+            SearchHit(rank=i, **h.to_json(), similarity=round(sim, 4), query_terms=round(t, 4))
+            for i, (h, (sim, t)) in enumerate(zip(hits, scores, strict=True), start=1)
+        ]
 
     def list_papers(self, *, sort: str = "date", limit: int = 0) -> list[PaperRecord]:
         """Every paper (or the first ``limit``), newest first, by title, or last added."""

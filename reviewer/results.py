@@ -66,7 +66,15 @@ class IngestReport(BaseModel):
 class SearchHit(BaseModel):
     rank: int
     id: str
-    score: float = Field(description="Fused reciprocal-rank score (higher is better).")
+    score: float = Field(
+        description="Fused reciprocal-rank score: orders the hits, means nothing on its own."
+    )
+    similarity: float = Field(
+        description="Cosine similarity of the query's and the paper's vectors (absolute)."
+    )
+    query_terms: float = Field(
+        description="IDF-weighted share of the query's terms found in the title or abstract."
+    )
     dense_rank: int | None
     lexical_rank: int | None
     title: str

@@ -218,3 +218,36 @@ def test_nothing_to_ingest_and_unknown_format_are_clear_errors(tmp_path: Path) -
     assert wrong.returncode != 0 and "--format" in wrong.stderr
     missing = run_cli("ingest", str(tmp_path / "nope.bib"))
     assert missing.returncode == 2 and "nope.bib: no such file" in missing.stderr
+
+
+def test_search_gives_absolute_scores_and_says_when_nothing_matches_well(
+    seeded_home: Path,
+) -> None:
+    on_topic = run_cli("search", "polyp segmentation", "-k", "3", "--json", check=True)
+    hits = json.loads(on_topic.stdout)
+    assert all(0 <= h["similarity"] <= 1 and 0 <= h["query_terms"] <= 1 for h in hits)
+    # The demo corpus has polyp segmentation papers: every top hit has both words.
+    assert [h["query_terms"] for h in hits] == [1.0, 1.0, 1.0]
+    assert "Nothing in the store matches" not in on_topic.stderr
+    table = run_cli("search", "polyp segmentation", "-k", "3", check=True)
+    assert "sim terms" in table.stdout and "100%" in table.stdout
+    # A topic the medical-imaging corpus lacks: the nearest papers, said to be weak.
+    off_topic = run_cli("search", "monetary policy and inflation", "-k", "3", "--json")
+    assert off_topic.returncode == 0 and len(json.loads(off_topic.stdout)) == 3
+    assert "Nothing in the store matches this well" in off_topic.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "error: the query is empty"),
+        ("the of and", 'error: nothing to search for in "the of and": it holds only common words'),
+        ("?! ...", 'error: nothing to search for in "?! ...": it holds no word'),
+    ],
+)
+def test_an_empty_or_common_word_query_is_refused(
+    seeded_home: Path, query: str, message: str
+) -> None:
+    result = run_cli("search", query)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[0] == message

@@ -43,6 +43,8 @@ WRONG_INVOCATIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("since-not-a-date", ("search", "x", "--since", "notadate"), "notadate"),
     ("until-not-a-date", ("related-work", "x", "--until", "2025-13-40"), "2025-13-40"),
     ("unknown-mode", ("search", "x", "--mode", "fuzzy"), "fuzzy"),
+    ("empty-query", ("search", "  "), "the query is empty"),
+    ("stop-word-only-query", ("search", "the of and"), "nothing to search for"),
     ("two-output-formats", ("search", "x", "--json", "--csv"), "--csv"),
     ("unknown-sort", ("list", "--sort", "size"), "size"),
     ("unknown-related-work-format", ("related-work", "x", "-f", "docx"), "docx"),

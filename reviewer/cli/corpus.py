@@ -113,18 +113,16 @@ def search(
 
 
 def _hits(hits: list[Any], out: str, title: str) -> None:
-    emit_rows(
-        [h.model_dump(mode="json") for h in hits],
-        out,
-        [
-            ("rank", "#"),
-            ("id", "id"),
-            ("published", "date"),
-            ("title", "title"),
-            ("score", "score"),
-        ],
-        title=title,
-    )
+    rows = [h.model_dump(mode="json") for h in hits]
+    columns = [("rank", "#"), ("id", "id"), ("published", "date"), ("title", "title")]
+    if out == "table":
+        # Absolute scores a reader can judge: similarity, and the share of query terms.
+        for row in rows:
+            row["match"] = f"{row['similarity']:.2f} {row['query_terms']:.0%}"
+        columns.append(("match", "sim terms"))
+    else:
+        columns += [("similarity", "similarity"), ("query_terms", "query_terms")]
+    emit_rows(rows, out, [*columns, ("score", "score")] if out != "table" else columns, title=title)
 
 
 def list_papers(

@@ -140,9 +140,9 @@ REFRESH_OPT = typer.Option(
 PROFILE_OPT = typer.Option(
     None,
     "--profile",
-    help="Summary profile: general (default), medical-imaging, a NAME from "
-    "REVIEWER_HOME/profiles/NAME.toml, or a TOML file (see `reviewer profiles`). "
-    "Default: REVIEWER_PROFILE.",
+    help="Summary profile: general, medical-imaging, one of yours (a NAME.toml in the "
+    "profiles folder of REVIEWER_HOME) or a TOML file's path; `reviewer profiles` lists "
+    "them. Default: REVIEWER_PROFILE, else general.",
     show_default=False,
 )
 EXTRACTIVE_OPT = typer.Option(

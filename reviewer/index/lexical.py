@@ -36,6 +36,13 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+def has_content_words(text: str) -> bool:
+    """Whether ``text`` holds any word (in any script) that is not an English stopword:
+    a query without one can only return arbitrary papers."""
+    stop = _stopwords()
+    return any(w not in stop for w in re.findall(r"\w+", text.lower()))
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case, split, drop stopwords, stem; hyphenated words also count as parts."""
     words: list[str] = []

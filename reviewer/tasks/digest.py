@@ -211,43 +211,16 @@ def topic_scores(store: Store, topic: str, ids: Sequence[str]) -> list[tuple[flo
     abstract, with document frequencies from the store's BM25 index. Fused ranks (RRF)
     cannot do this: every week has a first paper for every topic, relevant or not.
     """
-    import numpy as np
-
     from reviewer.index.lexical import tokenize
+    from reviewer.index.search import absolute_scores
 
     if not ids:
         return []
-    terms = list(dict.fromkeys(tokenize(topic)))
-    if not terms:
+    if not tokenize(topic):
         raise UsageError(
             f"--topic {topic!r} has no searchable word", hint="Use content words, e.g. 'SAM'."
         )
-    vectors = store.vectors(ids)
-    query = np.asarray(store.embedder().embed_query(topic), dtype=np.float32)
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    similarity = vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
-
-    index = store.lexical()
-    row = {pid: i for i, pid in enumerate(index.ids)}
-    rows = np.array([row.get(pid, -1) for pid in ids])
-    total = len(index.ids)
-    vocab: dict[str, int] = getattr(index.retriever, "vocab_dict", None) or {}
-    weight = np.zeros(len(terms))
-    present = np.zeros((len(ids), len(terms)), dtype=bool)
-    for j, term in enumerate(terms):
-        if term in vocab and index.retriever is not None:
-            holds = index.retriever.get_scores([term]) > 0  # type: ignore[attr-defined]
-            df = int(holds.sum())
-            present[:, j] = np.where(rows >= 0, holds[np.maximum(rows, 0)], False)
-        else:
-            df = 0  # a word no paper uses: it weighs most and no paper has it
-        # BM25's (Lucene) inverse document frequency.
-        weight[j] = np.log(1 + (total - df + 0.5) / (df + 0.5))
-    share = (present * weight).sum(axis=1) / max(float(weight.sum()), 1e-12)
-    return [
-        ((float(sim) + float(cov)) / 2, float(sim), float(cov))
-        for sim, cov in zip(similarity, share, strict=True)
-    ]
+    return [((sim + cov) / 2, sim, cov) for sim, cov in absolute_scores(store, topic, ids)]
 
 
 def topic_matches(
