@@ -275,7 +275,7 @@ def test_demo_ingests_the_bundled_corpus_searches_and_drafts(
     # The search table: its title, its header and paper ids in its rows …
     assert f"hybrid search: {TOPIC}" in result.stdout
     header = next(line for line in result.stdout.splitlines() if " id " in line)
-    assert "title" in header and "score" in header
+    assert "title" in header and "sim terms" in header  # absolute relevance, not RRF
     table = result.stdout.split("## Related work:")[0]
     assert len(set(PAPER_ID_PATTERN.findall(table))) == 5  # demo's default -k
     # … and the draft, labelled as quotes with numbered citations.
