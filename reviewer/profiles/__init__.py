@@ -93,10 +93,6 @@ class ProfileField(BaseModel):
         return name
 
     @property
-    def is_list(self) -> bool:
-        return self.kind in _LIST_KINDS
-
-    @property
     def limit(self) -> int:
         return self.max_items or _LIST_KINDS.get(self.kind, 1)
 
@@ -144,9 +140,6 @@ class Profile(BaseModel):
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
-
-    def field(self, name: str) -> ProfileField | None:
-        return next((f for f in self.fields if f.name == name), None)
 
     def of_kind(self, *kinds: str) -> list[ProfileField]:
         return [f for f in self.fields if f.kind in kinds]
@@ -280,11 +273,6 @@ def available_profiles(home: Path | None) -> list[str]:
     if home is not None and profiles_dir(home).is_dir():
         names += sorted(p.stem for p in profiles_dir(home).glob("*.toml") if p.stem not in names)
     return names
-
-
-def profile_label_name(label: str) -> str:
-    """The profile's name in a stored ``name@fingerprint`` label."""
-    return label.rsplit("@", 1)[0]
 
 
 __all__ = [

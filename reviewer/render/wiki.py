@@ -160,13 +160,9 @@ class WikiIndex(BaseModel):
     papers: list[WikiIndexEntry]
 
 
+@functools.lru_cache(maxsize=16)
 def wiki_paper_model(profile: Profile) -> type[WikiPaper]:
     """``WikiPaper`` whose ``summary`` has exactly ``profile``'s fields."""
-    return _wiki_paper_models(profile)
-
-
-@functools.lru_cache(maxsize=16)
-def _wiki_paper_models(profile: Profile) -> type[WikiPaper]:
     summary_type = summary_model(profile)
     model: type[WikiPaper] = create_model(
         "WikiPaper",

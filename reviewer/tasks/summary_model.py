@@ -314,10 +314,6 @@ class PaperSummary(BaseModel):
     profile: str = Field(description="The summary profile, name@fingerprint of its fields.")
     abstract_hash: str
 
-    def value(self, field: str) -> Any:
-        """A profile field's value (``None`` when this summary has no such field)."""
-        return getattr(self, field, None)
-
 
 class _TypedSummary(PaperSummary):
     model_config = ConfigDict(extra="forbid")
@@ -342,12 +338,6 @@ def summary_model(profile: Profile) -> type[PaperSummary]:
             fields[f.name] = (CodeAvailability, Field(description=description))
     model = create_model("PaperSummary", __base__=_TypedSummary, **fields)
     return model
-
-
-def reportable_fields(profile: Profile) -> tuple[str, ...]:
-    """Every field a summary made with ``profile`` may list in not_reported or
-    failed_fields."""
-    return profile.field_names
 
 
 def build_summary(
