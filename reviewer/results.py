@@ -218,6 +218,14 @@ class SentenceCheck(BaseModel):
     unknown_citations: list[str] = Field(description="Citations that name no paper in the store.")
     ok: bool
     problems: list[str]
+    kinds: list[str] = Field(
+        default_factory=list,
+        description="The kind of each problem, in the order of problems (for example "
+        "'number-misattributed', 'negation', 'unknown-citation').",
+    )
+    line: int | None = Field(
+        default=None, description="The line of the checked file the sentence starts on, from 1."
+    )
 
 
 class DraftCheck(BaseModel):
