@@ -639,6 +639,7 @@ class Reviewer:
         ``context`` (the topic, a theme title): words a sentence may use freely. Needs
         no model."""
         from reviewer.grounding import normalize_ws
+        from reviewer.claims import Problem, kind_of
         from reviewer.tasks.draft_model import sentence_problems, split_markers
 
         items = [DraftSentence.model_validate(s) for s in sentences]
@@ -664,10 +665,10 @@ class Reviewer:
         checks: list[SentenceCheck] = []
         seen: set[str] = set()
         for index, (text, refs) in enumerate(parsed):
-            problems = sentence_problems(text, refs, sources, context)
+            problems = sentence_problems(text, refs, sources, context, written_by_model=False)
             norm = normalize_ws(text).lower()
             if norm in seen and not problems:
-                problems = ["repeats an earlier sentence"]
+                problems = [Problem("repeat", "repeats an earlier sentence")]
             seen.add(norm)
             papers = [p for ref in refs if (p := found[ref]) is not None]
             checks.append(
@@ -679,6 +680,7 @@ class Reviewer:
                     unknown_citations=[ref for ref in refs if found[ref] is None],
                     ok=not problems,
                     problems=problems,
+                    kinds=[kind_of(p) for p in problems],
                 )
             )
         passed = sum(c.ok for c in checks)

@@ -95,7 +95,7 @@ def test_keys_come_from_the_record_and_are_unique() -> None:
 def test_a_grounded_comparison_passes() -> None:
     s = _sources()
     text = (
-        "Unlike SAM-based methods that convert the volume into 2D slices, SAM3D processes the "
+        "Where other SAM-based methods cut the volume into 2D slices, SAM3D takes in the "
         "entire 3D volume and reaches a Dice of 0.89."
     )
     assert sentence_problems(text, ["bui2023sam3d"], s, TOPIC) == []

@@ -34,6 +34,7 @@ from pydantic import (
     model_validator,
 )
 
+from reviewer.claims import Problem, claim_problems, repeated_word
 from reviewer.grounding import (
     content_words,
     is_repetitive,
@@ -191,38 +192,64 @@ def split_markers(text: str) -> tuple[str, list[str]]:
 
 
 def sentence_problems(
-    text: str, citations: Sequence[str], sources: dict[str, str], context_text: str = ""
+    text: str,
+    citations: Sequence[str],
+    sources: dict[str, str],
+    context_text: str = "",
+    *,
+    written_by_model: bool = True,
 ) -> list[str]:
-    """What is wrong with one sentence. ``sources``: citation key -> title and abstract
-    of each paper the sentence may cite; ``context_text``: the topic and theme title,
-    whose words a sentence may use freely."""
+    """What is wrong with one sentence, each problem a ``Problem`` (a message with a
+    ``kind``). ``sources``: citation key -> title and abstract of each paper the
+    sentence may cite; ``context_text``: the topic and theme title, whose words a
+    sentence may use freely. ``written_by_model``: a model's draft must also not speak
+    in the authors' voice, nor frame the text ("This section reviews ...")."""
     problems: list[str] = []
     if len(content_words(text)) < 2:
-        return ["says nothing (fewer than two content words)"]
+        return [Problem("says-nothing", "says nothing (fewer than two content words)")]
     if not text.rstrip().rstrip("\"'”’)").endswith((".", "!", "?")):
-        return ["is cut off: a sentence ends with a full stop"]
+        return [Problem("cut-off", "is cut off: a sentence ends with a full stop")]
     unknown = [c for c in citations if c not in sources]
     if unknown:
         problems.append(
-            f"cites {', '.join(repr(c) for c in unknown)}, which is not one of the papers given"
+            Problem(
+                "unknown-citation",
+                f"cites {', '.join(repr(c) for c in unknown)}, "
+                "which is not one of the papers given",
+            )
         )
     cited = [c for c in citations if c in sources]
     if not citations and states_finding(text):
-        problems.append("states a finding but cites no paper")
+        problems.append(Problem("uncited-finding", "states a finding but cites no paper"))
     cited_text = "\n".join(sources[c] for c in cited)
     if cited:
         bad = unsupported_numbers(text, cited_text)
         if bad:
-            problems.append(f"numbers not in the cited abstracts: {', '.join(bad)}")
+            problems.append(
+                Problem(
+                    "number-unsupported", f"numbers not in the cited abstracts: {', '.join(bad)}"
+                )
+            )
     basis = cited_text if cited else "\n".join(sources.values())
     if unsupported_share(text, f"{basis}\n{context_text}", ignore=DISCOURSE_WORDS) > 0.5:
         problems.append(
-            "most of its words are not in the cited abstracts"
-            if cited
-            else "most of its words are not in the papers' abstracts"
+            Problem(
+                "unsupported-words",
+                "most of its words are not in the cited abstracts"
+                if cited
+                else "most of its words are not in the papers' abstracts",
+            )
         )
     elif is_repetitive(text):
-        problems.append("repeats the same few words")
+        problems.append(Problem("repetitive", "repeats the same few words"))
+    problems += claim_problems(
+        text,
+        cited,
+        sources,
+        context_text,
+        ignore=DISCOURSE_WORDS,
+        written_by_model=written_by_model,
+    )
     return problems
 
 
@@ -345,6 +372,8 @@ def theme_title_problems(theme: ThemeDraft, sources: dict[str, str]) -> list[str
         return ["most of its words are not in its papers' titles or abstracts"]
     if is_repetitive(title):
         return ["repeats the same few words"]
+    if (word := repeated_word(title)) is not None:
+        return [f"repeats a word ({word!r} twice in a row)"]
     return []
 
 
