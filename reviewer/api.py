@@ -722,12 +722,23 @@ class Reviewer:
         text = read_document(path)
         aliases: dict[str, str] = {}
         if bib is not None:
-            for entry in read_bib(bib):
-                refs = [f"arxiv:{entry.arxiv_id}" if entry.arxiv_id else "", entry.doi or ""]
-                for ref in [r for r in refs if r] + [entry.title]:
-                    if (stored := self.store.resolve(ref)) is not None:
-                        aliases[entry.key] = stored.paper.id
-                        break
+            # Each key names the paper with its eprint, else its DOI, else its title.
+            wanted = {
+                entry.key: [
+                    ref
+                    for ref in (
+                        f"arxiv:{entry.arxiv_id}" if entry.arxiv_id else "",
+                        f"doi:{entry.doi}" if entry.doi else "",
+                        entry.title,
+                    )
+                    if ref
+                ]
+                for entry in read_bib(bib)
+            }
+            found = self.store.resolve_many([ref for refs in wanted.values() for ref in refs])
+            for key, refs in wanted.items():
+                if hit := next((found[ref] for ref in refs if found[ref]), None):
+                    aliases[key] = hit[0].paper.id
         parsed = (parse_markdown if fmt == "markdown" else parse_latex)(text)
         if not parsed:
             raise UsageError(
