@@ -66,6 +66,8 @@ SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 SORT_ORDERS: tuple[str, ...] = ("date", "title", "added")
 DRAFT_FORMATS: tuple[str, ...] = ("markdown", "latex", "json")
 TABLE_FORMATS: tuple[str, ...] = ("markdown", "csv", "json")
+CHECK_FORMATS: tuple[str, ...] = ("markdown", "latex")
+CHECK_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "markdown", ".tex": "latex"}
 # compare's columns when none are named: the summary profile's compare_columns.
 DEFAULT_COLUMNS: str | None = None
 # Input files a folder is searched for (hidden files and folders are skipped).
@@ -630,14 +632,16 @@ class Reviewer:
         sentences: Sequence[DraftSentence | dict[str, Any]],
         *,
         context: str = "",
+        aliases: dict[str, str] | None = None,
     ) -> DraftCheck:
         """Check a draft's sentences with the rules related-work's own sentences pass:
         every citation is a paper in the store, a sentence stating a finding cites one,
         its numbers occur in a cited abstract, most of its words are in the cited
         abstracts, no sentence repeats another. A citation is a store id, bare arXiv id,
         DOI, exact title, or a citation key a draft gave the paper (unique in the store).
-        ``context`` (the topic, a theme title): words a sentence may use freely. Needs
-        no model."""
+        ``context`` (the topic, a theme title): words a sentence may use freely.
+        ``aliases``: citation -> store id, tried before the usual resolution (a
+        ``--bib`` key mapped to its paper). Needs no model."""
         from reviewer.grounding import normalize_ws
         from reviewer.claims import Problem, kind_of
         from reviewer.tasks.draft_model import sentence_problems, split_markers
@@ -652,7 +656,7 @@ class Reviewer:
         found: dict[str, Paper | None] = {}
         by_key: dict[str, list[Paper]] | None = None
         for ref in dict.fromkeys(ref for _, refs in parsed for ref in refs):
-            stored = self.store.resolve(ref)
+            stored = self.store.resolve((aliases or {}).get(ref, ref))
             if stored is None:
                 if by_key is None:
                     by_key = self._papers_by_key()
@@ -690,6 +694,69 @@ class Reviewer:
             failed=len(checks) - passed,
             unknown_citations=[ref for ref, p in found.items() if p is None],
         )
+
+    def check_file(
+        self,
+        path: str | Path,
+        *,
+        fmt: str | None = None,
+        bib: str | Path | None = None,
+        context: str = "",
+    ) -> DraftCheck:
+        """Check every sentence of a Markdown or LaTeX file as ``check_sentences`` does,
+        each with the line it starts on. ``fmt``: markdown or latex (default: from the
+        suffix, .md/.markdown/.txt or .tex). Markdown cites as ``[@key]``,
+        ``[@a; @b]``, ``[arxiv:2401.00001]`` or ``[key]``; LaTeX as ``\\cite{a,b}``
+        and kin. ``bib``: a .bib file whose keys name stored papers by arXiv id, then
+        DOI, then title; a key that names none is reported as an unknown citation.
+        Needs no model."""
+        from reviewer.citing import parse_latex, parse_markdown, read_bib, read_document
+
+        path = Path(path)
+        if fmt is None:
+            fmt = CHECK_SUFFIXES.get(path.suffix.lower())
+            if fmt is None:
+                raise UsageError(
+                    f"{path}: cannot tell the format from the suffix {path.suffix or '(none)'!r}",
+                    hint=f"Name it with --format ({', '.join(CHECK_FORMATS)}).",
+                )
+        check_choice(fmt, CHECK_FORMATS, "--format")
+        text = read_document(path)
+        aliases: dict[str, str] = {}
+        if bib is not None:
+            # Each key names the paper with its eprint, else its DOI, else its title.
+            wanted = {
+                entry.key: [
+                    ref
+                    for ref in (
+                        f"arxiv:{entry.arxiv_id}" if entry.arxiv_id else "",
+                        f"doi:{entry.doi}" if entry.doi else "",
+                        entry.title,
+                    )
+                    if ref
+                ]
+                for entry in read_bib(bib)
+            }
+            found = self.store.resolve_many([ref for refs in wanted.values() for ref in refs])
+            for key, refs in wanted.items():
+                if hit := next((found[ref] for ref in refs if found[ref]), None):
+                    aliases[key] = hit[0].paper.id
+        parsed = (parse_markdown if fmt == "markdown" else parse_latex)(text)
+        if not parsed:
+            raise UsageError(
+                f"{path}: no sentences to check",
+                hint="Headings, code, tables and comments are not checked; is it the right file?",
+            )
+        # check_sentences reads any [...] left in a sentence as citation markers; the
+        # parser has taken the citations out, so what is left is text: [0, 1] as (0, 1).
+        sentences = [
+            DraftSentence(text=s.text.replace("[", "(").replace("]", ")"), citations=s.citations)
+            for s in parsed
+        ]
+        check = self.check_sentences(sentences, context=context, aliases=aliases)
+        for item, source in zip(check.sentences, parsed, strict=True):
+            item.line = source.line
+        return check
 
     def _papers_by_key(self) -> dict[str, list[Paper]]:
         """Every stored paper under its citation key (lower case), and under its base key

@@ -50,4 +50,9 @@ WRONG_INVOCATIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("unknown-related-work-format", ("related-work", "x", "-f", "docx"), "docx"),
     ("unknown-compare-format", ("compare", "x", "-f", "xml"), "xml"),
     ("unknown-ingest-format", ("ingest", "-f", "docx", "paper.txt"), "docx"),
+    ("missing-argument-check", ("check",), "file"),
+    ("unknown-check-format", ("check", "notes.md", "--format", "docx"), "docx"),
+    # checked by the API (a UsageError or an InputError, exit 2)
+    ("check-unknown-suffix", ("check", "notes.docx"), ".docx"),
+    ("check-missing-file", ("check", "missing.md"), "missing.md: no such file"),
 )

@@ -59,6 +59,10 @@ from reviewer.cli import write as _write  # noqa: E402
 
 _write.register(app)
 
+from reviewer.cli import check as _check  # noqa: E402
+
+_check.register(app)
+
 from reviewer.cli import digest as _digest  # noqa: E402
 
 _digest.register(app)

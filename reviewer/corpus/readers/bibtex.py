@@ -365,6 +365,9 @@ def _arxiv(fields: dict[str, str], doi: str | None, fail: _Fail) -> tuple[str | 
         parsed = parse_arxiv_id(eprint)
         if parsed:
             found.append(("eprint", parsed))
+    # Mendeley writes arxivId = {2509.06617}.
+    if (mendeley := _plain(fields.get("arxivid", ""))) and (parsed := parse_arxiv_id(mendeley)):
+        found.append(("arxivid", parsed))
     # DBLP files arXiv preprints as journal = {CoRR}, volume = {abs/2509.06617}.
     volume = _plain(fields.get("volume", ""))
     is_corr = _plain(fields.get("journal", "")).lower() == "corr"

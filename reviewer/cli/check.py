@@ -1,0 +1,116 @@
+"""`reviewer check FILE`: every sentence of a Markdown or LaTeX text checked against the
+store. Parses the options, calls ``Reviewer.check_file`` and renders the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from reviewer.cli.output import JSON_OPT, choice, emit_json, info, open_reviewer, reflow
+
+# Spelled out here (and checked against reviewer.api by a test) so that --help does
+# not import the API.
+CHECK_FORMATS = ("markdown", "latex")
+SENTENCE_WIDTH = 90  # characters of a sentence the table shows
+
+
+def check(
+    file: Path = typer.Argument(
+        ..., help="The Markdown or LaTeX file to check.", show_default=False
+    ),
+    bib: Path | None = typer.Option(
+        None,
+        "--bib",
+        help="A .bib file whose keys the text cites; each key names the stored paper with "
+        "its eprint (arXiv id), else its DOI, else its title.",
+        show_default=False,
+    ),
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="markdown or latex (default: from the suffix: .md, .markdown, .txt, .tex).",
+        show_default=False,
+    ),
+    context: str = typer.Option(
+        "",
+        "--context",
+        help="The topic or section title: words a sentence may use without a citation.",
+        show_default=False,
+    ),
+    as_json: bool = JSON_OPT,
+    only_problems: bool = typer.Option(
+        False, "--only-problems", help="Show only the sentences with a problem."
+    ),
+) -> None:
+    """Check every sentence of a text you wrote against the papers in the store.
+
+    Reads Markdown or LaTeX, finds each sentence's citations and reports, per sentence:
+    a citation that names no stored paper, a finding stated without a citation, numbers
+    that are not in the cited abstracts, and words most of which are not in them. Needs
+    no model. Headings, code, tables, comments, figures and display math are skipped.
+
+    Markdown citations (pandoc's; a page locator is dropped):
+
+        SAM was adapted to CT [@ma2024segment].
+        Both report Dice [@ma2024segment; @wu2023medsam, p. 3].
+        MedSAM is one [arxiv:2304.12306]. So is [2304.12306] or [doi:10.1038/x].
+
+    A link, \\[text](url), is not a citation. LaTeX, with --bib refs.bib to name the
+    papers (\\cite, \\citep, \\citet, \\citealp, \\parencite, \\textcite, \\autocite):
+
+        SAM was adapted to CT~\\cite{ma2024,wu2023}.
+        MedSAM \\citep[see][p.~3]{ma2024} reaches ...
+
+    A citation is a store id, arXiv id, DOI, exact title, a citation key reviewer gave
+    the paper, or a --bib key. Exit code 0 when every sentence passes, 1 when a sentence
+    has a problem or a citation names no stored paper (for CI), 2 when the file cannot be
+    read."""
+    if fmt is not None:
+        choice(fmt, CHECK_FORMATS, "--format")
+    result = open_reviewer().check_file(file, fmt=fmt, bib=bib, context=context)
+    shown = [s for s in result.sentences if not (only_problems and s.ok)]
+    if as_json:
+        data = result.model_dump(mode="json")
+        data["sentences"] = [s.model_dump(mode="json") for s in shown]
+        emit_json(data)
+    else:
+        _table(shown)
+    unknown = result.unknown_citations
+    info(
+        f"{len(result.sentences)} sentences, {result.failed} with problems"
+        + (f"; citations that name no stored paper: {', '.join(unknown)}" if unknown else "")
+    )
+    if result.failed or unknown:
+        raise typer.Exit(1)
+
+
+def _table(sentences: list[Any]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_lines=True, expand=False)
+    table.add_column("line", justify="right", no_wrap=True)
+    table.add_column("sentence", ratio=3, overflow="fold")
+    table.add_column("cites", ratio=1, overflow="fold")
+    table.add_column("problems", ratio=2, overflow="fold")
+    for s in sentences:
+        text = s.text if len(s.text) <= SENTENCE_WIDTH else s.text[: SENTENCE_WIDTH - 1] + "…"
+        kinds = s.kinds if len(s.kinds) == len(s.problems) else [""] * len(s.problems)
+        problems = [
+            f"{kind}: {p}" if kind else p for kind, p in zip(kinds, s.problems, strict=True)
+        ]
+        table.add_row(
+            str(s.line or s.index + 1),
+            escape(text),
+            escape("\n".join(s.citations)),
+            escape("\n".join(problems)) if problems else "ok",
+        )
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check", help=reflow(check.__doc__))(check)
