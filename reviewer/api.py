@@ -642,8 +642,8 @@ class Reviewer:
         ``context`` (the topic, a theme title): words a sentence may use freely.
         ``aliases``: citation -> store id, tried before the usual resolution (a
         ``--bib`` key mapped to its paper). Needs no model."""
-        from reviewer.grounding import normalize_ws
         from reviewer.claims import Problem, kind_of
+        from reviewer.grounding import normalize_ws
         from reviewer.tasks.draft_model import sentence_problems, split_markers
 
         items = [DraftSentence.model_validate(s) for s in sentences]

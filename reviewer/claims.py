@@ -540,6 +540,23 @@ def _title(source: str) -> str:
     return source.split("\n", 1)[0]
 
 
+_INTRODUCES = re.compile(
+    r"\b(?:propose|proposes|introduce|introduces|present|presents|called|named|dubbed|"
+    r"termed)\b[^.;]{0,80}",
+    re.IGNORECASE,
+)
+
+
+def own_names(source: str) -> set[str]:
+    """The names a paper gives its own method, model or dataset: those before a colon in
+    its title ("SAM3D: ...") and those its abstract introduces ("we propose X-Net")."""
+    title = _title(source)
+    found = set(names(title.split(":", 1)[0])) if ":" in title else set()
+    for match in _INTRODUCES.finditer(source):
+        found |= set(names(match.group(0)))
+    return found
+
+
 def name_problems(
     text: str,
     cited: Mapping[str, str],
@@ -548,8 +565,9 @@ def name_problems(
     *,
     written_by_model: bool = True,
 ) -> list[Problem]:
-    """A name in no cited abstract (nor the context): when an uncited paper's title
-    has it, the sentence names that paper's method without citing it; otherwise, in a
+    """A name in no cited abstract (nor the context): when it is an uncited paper's own
+    name for its method (``own_names``), the sentence names that paper's method without
+    citing it; otherwise, in a
     model's draft, the name comes from nowhere. (People write names from what they
     know, "MRI" or a gene's full name, so text they wrote is held to the first rule
     only.)"""
@@ -559,12 +577,12 @@ def name_problems(
             continue
         if context_text and name_in(name, context_text):
             continue
-        owners = [key for key, source in uncited.items() if name_in(name, _title(source))]
+        owners = [key for key, source in uncited.items() if name in own_names(source)]
         if owners:
             problems.append(
                 Problem(
                     "uncited-source",
-                    f"names {name}, from the title of [{', '.join(owners[:3])}], "
+                    f"names {name}, the method of [{', '.join(owners[:3])}], "
                     "which it does not cite",
                 )
             )
