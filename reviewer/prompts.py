@@ -3,7 +3,15 @@ description, variables) and a body with ``<!-- system -->`` and ``<!-- user -->`
 sections, rendered by a sandboxed Jinja environment that refuses undefined or
 undeclared variables. The id, the version and a hash of the rendered messages
 go into the call log and the cache key, so editing a prompt never serves a
-stale cached answer."""
+stale cached answer.
+
+Text from papers is untrusted: every template puts it inside a fence, the ``fence``
+filter (``{{ abstract | fence("abstract", id=key) }}``), which writes
+``<paper_abstract id="key">`` ... ``</paper_abstract>`` (``paper_title``,
+``paper_gist``; ``claim`` for a sentence to be checked), and each system part says that
+text inside the tags is data, never instructions. ``neutralize`` first disarms whatever
+in the text could pass for a fence tag, so the text can neither close its fence nor open
+another."""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -84,13 +93,78 @@ class RenderedPrompt:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
+# -- fences for untrusted text ------------------------------------------------------
+
+FENCE_TAGS = {
+    "title": "paper_title",
+    "abstract": "paper_abstract",
+    "gist": "paper_gist",
+    "claim": "claim",
+}
+# Kinds written as a block (the tags on lines of their own); the others stay inline.
+_BLOCK_KINDS = {"abstract"}
+# What could start a tag: "<" and its look-alikes, escaped forms included.
+_TAG_START = re.compile(
+    r"<|\uFF1C|\uFE64|\u2039|\u2329|\u3008|\u27E8|&lt;?|&#0*60;?|&#x0*3c;?|\\u003c|\\x3c|%3c",
+    re.IGNORECASE,
+)
+# What a fence tag name starts with, once case, width and separators are set aside.
+_TAG_NAMES = tuple(sorted({t.split("_")[0] for t in FENCE_TAGS.values()}))
+# Kept out of the way of a tag name when looking for one: spaces, slashes, "_-." and
+# anything invisible (zero-width characters, bidi controls: category Cf).
+_SKIPPED = re.compile(r"[\s/\\_\-.:\uFF0F]+")
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf"
+
+
+def neutralize(text: str) -> str:
+    """``text`` with every would-be fence tag disarmed: invisible (format) characters
+    are removed, and a "<" or look-alike (full-width, angle brackets, ``&lt;``,
+    ``&#60;``, ``\\u003c``, ``%3C``) that starts something reading as a fence tag name
+    (ignoring case, width, spaces, slashes and punctuation) becomes "(". Other text
+    is left as it is, so quotes copied from it still match the source."""
+    text = "".join(ch for ch in text if not _invisible(ch))
+    out: list[str] = []
+    last = 0
+    for match in _TAG_START.finditer(text):
+        if match.start() < last:
+            continue
+        ahead = unicodedata.normalize("NFKC", text[match.end() : match.end() + 60]).casefold()
+        ahead = _SKIPPED.sub("", ahead)
+        if ahead.startswith(_TAG_NAMES):
+            out.append(text[last : match.start()])
+            out.append("(")
+            last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def fence(text: Any, kind: str, id: Any = None) -> str:
+    """``text`` (neutralized) inside the tags of ``kind`` (a key of FENCE_TAGS)."""
+    if kind not in FENCE_TAGS:
+        raise ConfigError(f"unknown fence kind {kind!r}; known: {sorted(FENCE_TAGS)}")
+    tag = FENCE_TAGS[kind]
+    attribute = ""
+    if id is not None:
+        ident = re.sub(r"[^\w.:/@+-]", "_", neutralize(str(id)))
+        attribute = f' id="{ident}"'
+    body = neutralize("" if text is None else str(text))
+    if kind in _BLOCK_KINDS:
+        return f"<{tag}{attribute}>\n{body}\n</{tag}>"
+    return f"<{tag}{attribute}>{body}</{tag}>"
+
+
 def _environment() -> Any:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
+    env.filters["fence"] = fence
+    return env
 
 
 def _front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -434,9 +435,10 @@ class WordsJudge:
     def __init__(self) -> None:
         self.asked: list[tuple[str, str]] = []
 
-    def supports(self, premise: str, claim: str) -> bool:
+    def supports(self, passages: Sequence[str], claim: str) -> bool:
         from reviewer.grounding import content_words
 
+        premise = "\n\n".join(passages)
         self.asked.append((premise, claim))
         return set(content_words(claim)) <= set(content_words(premise))
 

@@ -21,6 +21,7 @@ from reviewer.cli.output import (
     open_reviewer,
     pick_format,
 )
+from reviewer.render.safe import strip_controls
 from reviewer.render.tex import tex_to_text
 
 # Kept in step with reviewer.corpus.readers.FORMATS (a test checks); spelled out
@@ -161,7 +162,11 @@ def show(
     from rich.markup import escape
 
     console = Console()
-    console.print(f"[bold]{escape(tex_to_text(paper.title))}[/bold]  ({escape(paper.id)})")
+
+    def shown(text: str) -> str:  # paper text: no rich markup, no control sequence
+        return escape(strip_controls(text))
+
+    console.print(f"[bold]{shown(tex_to_text(paper.title))}[/bold]  ({shown(paper.id)})")
     for name in (
         "authors",
         "published",
@@ -184,12 +189,12 @@ def show(
             value = [tex_to_text(t) for t in value]
         if value:
             text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-            console.print(f"[dim]{name}:[/dim] {escape(text)}")
+            console.print(f"[dim]{name}:[/dim] {shown(text)}")
     truncated = " [yellow](truncated in every source)[/yellow]" if paper.abstract_truncated else ""
-    console.print(f"\n{escape(tex_to_text(paper.abstract))}{truncated}\n")
+    console.print(f"\n{shown(tex_to_text(paper.abstract))}{truncated}\n")
     console.print(
         "[dim]sources:[/dim] "
-        + escape("; ".join(f"{s.path} ({s.format}, {s.entry})" for s in paper.sources))
+        + shown("; ".join(f"{s.path} ({s.format}, {s.entry})" for s in paper.sources))
     )
 
 

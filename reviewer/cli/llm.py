@@ -19,6 +19,7 @@ from reviewer.cli.output import (
     open_reviewer,
     reflow,
 )
+from reviewer.render.safe import strip_controls
 from reviewer.render.tex import tex_to_text
 
 
@@ -79,7 +80,7 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
 
     def text(value: str) -> str:
         """Stored text as a reader sees it (TeX as Unicode), safe from rich markup."""
-        return escape(tex_to_text(value))
+        return escape(strip_controls(tex_to_text(value)))
 
     console = Console()
     for s in data:

@@ -51,8 +51,9 @@ def emit_rows(
     readable: Sequence[str] = ("title",),
 ) -> None:
     """rows: full records (for json/jsonl); columns: (key, header) shown in table/CSV.
-    The table shows the ``readable`` columns' TeX as text (DS$^2$Net as DS²Net); JSON,
-    JSON Lines and CSV keep the stored text. Table cells are never read as rich markup."""
+        The table shows the ``readable`` columns' TeX as text (DS$^2$Net as DS²Net); JSON,
+        JSON Lines and CSV keep the stored text. Table cells are never read as rich markup and
+    carry no terminal control sequence."""
     if fmt == "json":
         emit_json(rows)
     elif fmt == "jsonl":
@@ -68,6 +69,7 @@ def emit_rows(
         from rich.markup import escape
         from rich.table import Table
 
+        from reviewer.render.safe import strip_controls
         from reviewer.render.tex import tex_to_text
 
         table = Table(title=escape(title) if title else None, show_lines=False, expand=False)
@@ -79,7 +81,7 @@ def emit_rows(
                 tex_to_text(cell) if key in readable else cell
                 for cell, (key, _) in zip(cells, columns, strict=True)
             ]
-            table.add_row(*[escape(cell) for cell in shown])
+            table.add_row(*[escape(strip_controls(cell)) for cell in shown])
         Console().print(table)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reviewer.grounding import STOPWORDS
+from reviewer.render.safe import http_url, strip_controls
 from reviewer.render.tex import tex_pieces
 
 _KEY_SAFE = re.compile(r"[^a-z0-9]+")
@@ -120,8 +121,9 @@ _LATEX_SPECIAL = {
 
 
 def latex_escape(text: str) -> str:
-    """Plain text safe inside LaTeX (and inside BibTeX field braces)."""
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    """Plain text safe inside LaTeX (and inside BibTeX field braces); control characters
+    (terminal escapes) are dropped."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in strip_controls(text))
 
 
 def latex_keep_tex(text: str) -> str:
@@ -130,6 +132,7 @@ def latex_keep_tex(text: str) -> str:
     command it knows, known commands, escapes, balanced groups, dashes) is kept as
     written, everything else is escaped as :func:`latex_escape` does. An unknown command
     such as ``\\input`` is escaped, so it prints rather than runs."""
+    text = strip_controls(text)
     if not any(ch in _LATEX_SPECIAL for ch in text):
         return text
     try:
@@ -320,7 +323,7 @@ def bib_entry(paper: Any, key: str) -> str:
             fields.append(("primaryClass", paper.primary_category))
     if paper.doi:
         fields.append(("doi", paper.doi))
-    url = paper_url(paper)
+    url = http_url(paper_url(paper))  # biblatex and hyperref make it a link
     if url:
         fields.append(("url", url))
     if kind == "misc" and paper.venue:

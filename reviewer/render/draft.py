@@ -2,8 +2,10 @@
 from the store) and JSON; outlines as editable Markdown, and read back.
 
 Markdown is for reading: titles, authors and sentences (often quoted from abstracts that
-carry TeX) are shown as readable text (:func:`reviewer.render.tex.tex_to_text`). LaTeX
-keeps the TeX it recognises and escapes the rest; JSON keeps the text as stored."""
+carry TeX) are shown as readable text (:func:`reviewer.render.tex.tex_to_text`), then
+escaped as literal Markdown (:mod:`reviewer.render.safe`: no link, tag or control
+sequence from a paper survives; a reference links only an http(s) URL). LaTeX keeps the
+TeX it recognises and escapes the rest; JSON keeps the text as stored."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 
 from reviewer.errors import InputError
 from reviewer.render.bibtex import bib_file, latex_escape, latex_keep_tex
+from reviewer.render.safe import http_url, md_text, strip_controls
 from reviewer.render.tex import tex_to_text
 from reviewer.results import Outline
 from reviewer.tasks.related_work import RelatedWorkDraft
@@ -30,23 +33,24 @@ def _authors_short(authors: Sequence[str]) -> str:
     if not authors:
         return ""
     if len(authors) > 3:
-        return f"{tex_to_text(authors[0])} et al."
-    return ", ".join(tex_to_text(a) for a in authors)
+        return f"{md_text(tex_to_text(authors[0]))} et al."
+    return ", ".join(md_text(tex_to_text(a)) for a in authors)
 
 
 def to_markdown(draft: RelatedWorkDraft, heading_level: int = 2) -> str:
     numbers = {r.key: r.number for r in draft.references}
     h = "#" * heading_level
-    lines = [f"{h} Related work: {draft.topic}", ""]
+    lines = [f"{h} Related work: {md_text(draft.topic)}", ""]
     if draft.mode == "extractive":
         lines += [f"> {EXTRACTIVE_LABEL}", ""]
     for section in draft.sections:
-        lines.append(f"{h}# {section.theme}")
+        lines.append(f"{h}# {md_text(section.theme)}")
         lines.append("")
         if section.note:
-            lines += [f"> {section.note[0].upper()}{section.note[1:]}.", ""]
+            note = md_text(section.note)
+            lines += [f"> {note[0].upper()}{note[1:]}.", ""]
         rendered = [
-            _md_sentence(tex_to_text(s.text), s.citations, s.quote, numbers)
+            _md_sentence(md_text(tex_to_text(s.text)), s.citations, s.quote, numbers)
             for s in section.sentences
         ]
         if section.written_by == "extractive":  # quotes read best one per line
@@ -59,17 +63,18 @@ def to_markdown(draft: RelatedWorkDraft, heading_level: int = 2) -> str:
         parts = [f"[{ref.number}]"]
         if ref.authors:
             parts.append(_authors_short(ref.authors) + ".")
-        parts.append(f"{tex_to_text(ref.title).rstrip('.')}.")
+        parts.append(f"{md_text(tex_to_text(ref.title)).rstrip('.')}.")
         if ref.venue:
-            parts.append(f"{ref.venue}.")
+            parts.append(f"{md_text(ref.venue)}.")
         if ref.arxiv_id:
-            parts.append(f"arXiv:{ref.arxiv_id}.")
+            parts.append(f"arXiv:{md_text(ref.arxiv_id)}.")
         if ref.doi:
-            parts.append(f"doi:{ref.doi}.")
+            parts.append(f"doi:{md_text(ref.doi)}.")
         if ref.year:
             parts.append(f"{ref.year}.")
-        if ref.url:
-            parts.append(f"<{ref.url}>")
+        url = http_url(ref.url)
+        if url:
+            parts.append(f"<{url}>")
         lines.append(" ".join(parts))
     return "\n".join(lines).rstrip() + "\n"
 
@@ -92,7 +97,7 @@ def _split_end(text: str) -> tuple[str, str]:
 
 def to_latex(draft: RelatedWorkDraft) -> str:
     lines = [
-        f"% Related work on: {draft.topic}",
+        f"% Related work on: {' '.join(strip_controls(draft.topic).split())}",
         f"% Drafted by reviewer from {draft.footer.papers_considered} papers; "
         f"{draft.footer.papers_cited} cited. Every \\cite key is an entry of the .bib "
         "written with --bib.",
@@ -103,7 +108,7 @@ def to_latex(draft: RelatedWorkDraft) -> str:
     for section in draft.sections:
         lines.append(f"\\paragraph{{{latex_escape(section.theme)}.}}")
         if section.note:
-            lines.append(f"% {section.note}")
+            lines.append(f"% {' '.join(strip_controls(section.note).split())}")
         sentences = []
         for s in section.sentences:
             cite = f"~\\cite{{{','.join(s.citations)}}}" if s.citations else ""
@@ -140,11 +145,14 @@ OUTLINE_HELP = (
 
 
 def outline_markdown(topic: str, themes: Sequence[Theme], titles: dict[str, str]) -> str:
-    lines = [f"# Outline: {topic}", "", OUTLINE_HELP, ""]
+    # Topic and theme titles are read back (read_outline), so they are not escaped;
+    # the paper titles after the ids are ignored on reading and are.
+    lines = [f"# Outline: {strip_controls(topic)}", "", OUTLINE_HELP, ""]
     for theme in themes:
-        lines.append(f"## {theme.title}")
+        lines.append(f"## {strip_controls(theme.title)}")
         lines += [
-            f"- {pid}  {tex_to_text(titles.get(pid, ''))}".rstrip() for pid in theme.paper_ids
+            f"- {pid}  {md_text(tex_to_text(titles.get(pid, '')))}".rstrip()
+            for pid in theme.paper_ids
         ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -154,11 +162,11 @@ def outline_text(outline: Outline, fmt: str) -> str:
     """``reviewer related-work --outline``: JSON, or Markdown to edit and pass back."""
     if fmt == "json":
         return json.dumps(outline.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
-    lines = [f"# Outline: {outline.topic}", "", OUTLINE_HELP, ""]
+    lines = [f"# Outline: {strip_controls(outline.topic)}", "", OUTLINE_HELP, ""]
     for theme in outline.themes:
-        lines.append(f"## {theme['title']}")
+        lines.append(f"## {strip_controls(theme['title'])}")
         lines += [
-            f"- {pid}  {tex_to_text(outline.titles.get(pid, ''))}".rstrip()
+            f"- {pid}  {md_text(tex_to_text(outline.titles.get(pid, '')))}".rstrip()
             for pid in theme["paper_ids"]
         ]
         lines.append("")

@@ -7,24 +7,24 @@ only (no ``<style>`` block, no remote images or fonts, no scripts), and every pi
 paper data escaped. Links are kept only when they are http(s): a paper's metadata
 comes from files and feeds, and a ``javascript:`` link must never reach a reader.
 Titles, TL;DRs, authors and theme names are shown as readable text (``DS$^2$Net`` as
-``DS²Net``, :func:`reviewer.render.tex.tex_to_text`), converted before they are escaped.
+``DS²Net``, :func:`reviewer.render.tex.tex_to_text`), converted before they are escaped,
+and stripped of terminal control sequences (:mod:`reviewer.render.safe`).
 """
 
 from __future__ import annotations
 
 import html
-import re
 import textwrap
 from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from reviewer.render.safe import http_url, strip_controls
 from reviewer.render.tex import tex_to_text
 from reviewer.tasks.digest import DigestContent, DigestPaper, TopicMatch
 
 WIDTH = 76
-_HTTP = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 INK = "#1f2328"
@@ -39,7 +39,12 @@ def plural(n: int, word: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    return url if url and _HTTP.match(url.strip()) else None
+    return http_url(url)
+
+
+def _readable(text: str) -> str:
+    """Paper text as a reader sees it: TeX as Unicode, no terminal control sequences."""
+    return strip_controls(tex_to_text(text))
 
 
 def subject(content: DigestContent) -> str:
@@ -55,7 +60,7 @@ def subject(content: DigestContent) -> str:
 def authors_line(authors: Sequence[str]) -> str:
     if not authors:
         return "authors not listed"
-    authors = [tex_to_text(a) for a in authors]
+    authors = [_readable(a) for a in authors]
     if len(authors) <= 3:
         return ", ".join(authors)
     return f"{', '.join(authors[:3])} et al. ({len(authors)} authors)"
@@ -153,14 +158,14 @@ def render_text(content: DigestContent) -> str:
     number = 0
     for theme in content.themes:
         if len(content.themes) > 1:
-            heading = f"{tex_to_text(theme.title)} ({len(theme.papers)})"
+            heading = f"{_readable(theme.title)} ({len(theme.papers)})"
             out += [heading, "=" * min(len(heading), WIDTH), ""]
         for item in theme.papers:
             number += 1
             paper = item.paper
             out.append(
                 textwrap.fill(
-                    f"{number}. {tex_to_text(paper.title)}",
+                    f"{number}. {_readable(paper.title)}",
                     WIDTH,
                     subsequent_indent="   ",
                     break_long_words=False,
@@ -168,7 +173,7 @@ def render_text(content: DigestContent) -> str:
             )
             out.append(_wrap(f"{_date(item)} · {authors_line(paper.authors)}"))
             if item.tldr:
-                out.append(_wrap(f"{tldr_label(item)}: {tex_to_text(item.tldr)}"))
+                out.append(_wrap(f"{tldr_label(item)}: {_readable(item.tldr)}"))
             abstract = safe_url(paper.abs_url)
             out.append(f"   Abstract: {abstract or 'no link'}")
             codes = [u for u in map(safe_url, paper.code_urls) if u]
@@ -197,7 +202,7 @@ def _link(url: str, label: str) -> str:
 def _paper_html(item: DigestPaper, number: int) -> str:
     paper = item.paper
     abstract = safe_url(paper.abs_url)
-    title = _e(tex_to_text(paper.title))
+    title = _e(_readable(paper.title))
     if abstract:
         title = f'<a href="{_e(abstract)}" style="color:{INK};text-decoration:none;">{title}</a>'
     links = []
@@ -218,7 +223,7 @@ def _paper_html(item: DigestPaper, number: int) -> str:
         label = _e(tldr_label(item))
         parts.append(
             f'<div style="font-size:15px;line-height:1.5;color:{INK};margin-top:6px;">'
-            f'<span style="font-weight:600;">{label}:</span> {_e(tex_to_text(item.tldr))}</div>'
+            f'<span style="font-weight:600;">{label}:</span> {_e(_readable(item.tldr))}</div>'
         )
     parts.append(
         f'<div style="font-size:14px;line-height:1.5;margin-top:6px;">'
@@ -246,7 +251,7 @@ def render_html(content: DigestContent) -> str:
             rows.append(
                 f'<tr><td style="padding:24px 0 8px;">'
                 f'<div style="font-size:17px;line-height:1.35;font-weight:700;color:{INK};'
-                f'border-left:4px solid {LINK};padding-left:10px;">{_e(tex_to_text(theme.title))} '
+                f'border-left:4px solid {LINK};padding-left:10px;">{_e(_readable(theme.title))} '
                 f'<span style="font-size:13px;font-weight:400;color:{MUTED};">'
                 f"{n} paper{'s' if n != 1 else ''}</span></div></td></tr>"
             )

@@ -2,8 +2,9 @@
 evidence column per aspect) and JSON.
 
 Markdown is for reading, so its titles, values and evidence show TeX as readable text
-(:func:`reviewer.render.tex.tex_to_text`, before the Markdown escaping); CSV and JSON
-keep the text as stored.
+(:func:`reviewer.render.tex.tex_to_text`, before the Markdown escaping of
+:mod:`reviewer.render.safe`: no link, tag or control sequence from a paper survives, and a
+title links only to an http(s) URL); CSV and JSON keep the text as stored.
 
 Every format says how the table was filled: JSON in its top-level ``mode``, CSV in a
 ``mode`` column on every row (``extractive`` or ``model``), Markdown with a note above
@@ -18,6 +19,7 @@ import csv
 import io
 import json
 
+from reviewer.render.safe import md_link, md_text
 from reviewer.render.tex import tex_to_text
 from reviewer.tasks.compare import Cell, CompareTable
 
@@ -55,19 +57,20 @@ def to_csv(table: CompareTable) -> str:
 
 
 def _md(text: str) -> str:
-    return tex_to_text(text).replace("|", "\\|").replace("\n", " ")
+    return md_text(tex_to_text(text)).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(table: CompareTable) -> str:
     lines = []
     if table.topic:
-        lines += [f"## Comparison: {table.topic}", ""]
+        lines += [f"## Comparison: {_md(table.topic)}", ""]
     if table.mode == "extractive":
         lines += [f"> {EXTRACTIVE_LABEL}", ""]
-    lines.append("| # | paper | " + " | ".join(table.columns) + " |")
+    lines.append("| # | paper | " + " | ".join(_md(c) for c in table.columns) + " |")
     lines.append("|---|---|" + "---|" * len(table.columns))
     for n, row in enumerate(table.rows, start=1):
-        title = f"[{_md(row.title)}]({row.url})" if row.url else _md(row.title)
+        label = tex_to_text(row.title).replace("\n", " ")
+        title = md_link(label, row.url).replace("|", "\\|")
         cells = [_md(_shown(row.cells[c])) for c in table.columns]
         lines.append(f"| {n} | {title} | " + " | ".join(cells) + " |")
     if table.mode == "extractive":
@@ -75,14 +78,14 @@ def to_markdown(table: CompareTable) -> str:
     lines += ["", "### Evidence", ""]
     for n, row in enumerate(table.rows, start=1):
         quoted = [
-            f"{c}: “{_md(row.cells[c].evidence)}”"
+            f"{_md(c)}: “{_md(row.cells[c].evidence)}”"
             if row.cells[c].source == "abstract"
-            else f"{c}: {_md(row.cells[c].evidence)}"
+            else f"{_md(c)}: {_md(row.cells[c].evidence)}"
             for c in table.columns
             if row.cells[c].status == "reported" and row.cells[c].evidence
         ]
         if quoted:
-            lines.append(f"{n}. {row.id}: " + " · ".join(quoted))
+            lines.append(f"{n}. {_md(row.id)}: " + " · ".join(quoted))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -22,7 +22,10 @@ a stale one is left out and counted.
 ``title`` and ``abstract`` are the text as the sources gave it, TeX included
 (``DS$^2$Net``), which is what a summary's quotes and hashes are checked against;
 ``title_text`` and ``abstract_text`` are the same text for readers (``DS²Net``,
-:func:`reviewer.render.tex.tex_to_text`). The schemas say so in their descriptions.
+:func:`reviewer.render.tex.tex_to_text`, without terminal control sequences). The schemas
+say so in their descriptions. The links (``abs_url``, ``pdf_url``, ``code_urls``) are
+only http(s) ones: a wiki page renders them, and a ``javascript:`` or ``file:`` link from
+a feed must not reach it (:mod:`reviewer.render.safe`).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from reviewer.corpus.model import Paper
 from reviewer.errors import InputError, ReviewerError
 from reviewer.fileio import write_atomic
 from reviewer.profiles import Profile, load_profile
+from reviewer.render.safe import http_url, strip_controls
 from reviewer.render.tex import tex_to_text
 from reviewer.tasks.summary_model import PaperSummary, SummaryKey, current_summary, summary_model
 
@@ -256,7 +260,7 @@ def wiki_paper(
         schema_version=SCHEMA_VERSION,
         id=paper.id,
         title=paper.title,
-        title_text=tex_to_text(paper.title),
+        title_text=strip_controls(tex_to_text(paper.title)),
         authors=list(paper.authors),
         published=paper.published,
         published_precision=paper.published_precision,
@@ -266,12 +270,12 @@ def wiki_paper(
         arxiv_id=paper.arxiv_id,
         doi=paper.doi,
         categories=list(paper.categories),
-        abs_url=paper.abs_url,
-        pdf_url=paper.pdf_url,
-        code_urls=list(paper.code_urls),
+        abs_url=http_url(paper.abs_url),
+        pdf_url=http_url(paper.pdf_url),
+        code_urls=[u for u in map(http_url, paper.code_urls) if u],
         other_titles=list(paper.other_titles),
         abstract=paper.abstract,
-        abstract_text=tex_to_text(paper.abstract),
+        abstract_text=strip_controls(tex_to_text(paper.abstract)),
         abstract_truncated=paper.abstract_truncated,
         sources=[
             WikiSource(format=s.format, file=source_file(s.path), entry=s.entry)

@@ -28,8 +28,8 @@ from reviewer.prompts import load_prompt
 class SupportJudge(Protocol):
     name: str
 
-    def supports(self, premise: str, claim: str) -> bool:
-        """True when the premise entails the claim."""
+    def supports(self, passages: Sequence[str], claim: str) -> bool:
+        """True when the passages, read together (the premise), entail the claim."""
         ...
 
 
@@ -46,8 +46,9 @@ class LLMJudge:
         self.client = client
         self.name = f"llm:{client.model}"
 
-    def supports(self, premise: str, claim: str) -> bool:
-        rendered = load_prompt("judge_support").render(premise=premise, claim=claim)
+    def supports(self, passages: Sequence[str], claim: str) -> bool:
+        # Passages come apart so that the prompt fences each abstract on its own.
+        rendered = load_prompt("judge_support").render(passages=list(passages), claim=claim)
         outcome = self.client.structured(
             rendered, Verdict, context={}, task="judge", subject=claim[:200]
         )
@@ -82,17 +83,17 @@ def alce_scores(claims: Sequence[tuple[str, Sequence[str]]], judge: SupportJudge
     for claim, passages in claims:
         scores.sentences += 1
         scores.citations += len(passages)
-        if not passages or not judge.supports("\n\n".join(passages), claim):
+        if not passages or not judge.supports(passages, claim):
             continue
         scores.supported += 1
         if len(passages) == 1:
             scores.precise += 1
             continue
         for i, passage in enumerate(passages):
-            if judge.supports(passage, claim):
+            if judge.supports([passage], claim):
                 scores.precise += 1
                 continue
             rest = [p for j, p in enumerate(passages) if j != i]
-            if not judge.supports("\n\n".join(rest), claim):
+            if not judge.supports(rest, claim):
                 scores.precise += 1  # needed: the others do not carry the claim without it
     return scores

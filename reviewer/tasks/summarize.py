@@ -18,6 +18,7 @@ from reviewer.errors import BudgetExceeded
 from reviewer.llm.client import LLMClient, best_answer
 from reviewer.profiles import Profile, load_profile
 from reviewer.prompts import RenderedPrompt, load_prompt
+from reviewer.render.safe import http_url
 from reviewer.tasks.summary_model import (
     PaperSummary,
     build_summary,
@@ -46,7 +47,8 @@ def render_summary_prompt(paper: Any, profile: Profile) -> RenderedPrompt:
         title=paper.title,
         abstract=paper.abstract,
         truncated=bool(paper.abstract_truncated),
-        code_urls=list(paper.code_urls),
+        # Metadata from a feed is untrusted too: only http(s) links reach the model.
+        code_urls=[u for u in map(http_url, paper.code_urls) if u],
         subject=profile.description,
         fields=[{"name": f.name, "description": f.description} for f in profile.fields],
         name_fields=[*(n.replace("_", " ") for n in names), "method and model names"],
