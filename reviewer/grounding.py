@@ -370,9 +370,9 @@ def states_limitation(text: str) -> bool:
 # noun phrase that may hold a verb's -ing form ("Learning to segment ...") or base.
 # Verbs whose -s form is a common plural noun (measures, models, designs, segments)
 # are left out.
-_SUMMARY_VERBS = (
+_VERB_LIST = (
     "achieve address adapt aggregate aim allow analyse analyze apply argue assess attain "
-    "augment benchmark boost bridge bring build capture categorize classify combine compare "
+    "augment boost bridge bring build capture categorize classify combine compare "
     "compress conclude confirm consider construct cover create deliver demonstrate derive "
     "describe detect develop discuss distill employ enable enhance establish evaluate examine "
     "exceed exploit explore extend extract find focus formulate generate give handle help "
@@ -382,7 +382,7 @@ _SUMMARY_VERBS = (
     "reach reconstruct recommend reduce release rely remain retrieve reveal review seek segment "
     "select show simulate solve suggest summarize surpass survey synthesize tackle take train "
     "unify use utilize validate verify yield"
-).split()
+)
 _IRREGULAR = "found shown made gave given took taken brought built became sought proven led"
 
 
@@ -395,11 +395,30 @@ def _finite_forms(verb: str) -> set[str]:
 
 
 _FINITE = frozenset(
-    {form for verb in _SUMMARY_VERBS for form in _finite_forms(verb)} | set(_IRREGULAR.split())
+    {form for verb in _VERB_LIST.split() for form in _finite_forms(verb)} | set(_IRREGULAR.split())
 )
 _CLAUSE_WORDS = frozenset(
-    "is are was were has have had does did can could may might will would should must "
-    "we they".split()
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "does",
+        "did",
+        "can",
+        "could",
+        "may",
+        "might",
+        "will",
+        "would",
+        "should",
+        "must",
+        "we",
+        "they",
+    ]
 )
 # "A study of how apps run tests", "a method that segments ...": a clause inside.
 _INNER_CLAUSE = re.compile(r"\b(?:how|that|whether|which|why|when)\s+\S+\s+\w+", re.IGNORECASE)
