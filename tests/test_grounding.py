@@ -190,7 +190,7 @@ def test_code_links_from_metadata_win_and_unfounded_code_claims_are_dropped() ->
     assert summary.code.source == "metadata" and summary.validation == "passed"
     silent = paper(abstract="We segment lungs on CT scans with a new network trained on 40 scans.")
     draft = SummaryDraft(
-        tldr="Lung segmentation on CT.",
+        tldr="A network segments lungs on CT scans.",
         problem="x",
         contribution="not reported",
         method="y",

@@ -103,12 +103,16 @@ def _print_summaries(data: list[dict[str, Any]]) -> None:
                     if "quote" in item:
                         claim = next(v for k, v in item.items() if k != "quote")
                         console.print(f"  {field}: {text(claim)}\n    “{text(item['quote'])}”")
-                    else:  # a metric
+                    else:  # a metric: a score, or a gain over a baseline
                         on = item.get("dataset", "not reported")
                         where = "" if on == "not reported" else f" ({on})"
+                        number = str(item.get("value", ""))
+                        if item.get("kind") == "gain":
+                            sign = "" if number.startswith(("+", "-", "\u2212")) else "+"
+                            number = f"{sign}{number} (gain over a baseline)"
                         console.print(
                             f"  {field}: {text(item.get('name', ''))} "
-                            f"{escape(item.get('value', ''))}{escape(where)}"
+                            f"{escape(number)}{escape(where)}"
                         )
             elif isinstance(value, list):
                 console.print(f"  {field}: {text(', '.join(value) or 'not reported')}")
@@ -128,8 +132,10 @@ def profiles(
     A profile names the fields `reviewer summarize` extracts, each with a kind that
     decides its grounding rule: text (free text; its numbers must be in the abstract),
     name / names (copied from the abstract, checked to occur there), metrics (name and
-    reported value, both found in the abstract), quotes (claims, each with a verbatim
-    quote) and link (a URL from the abstract or metadata). It also sets compare's
+    reported value, both found in the abstract, each a score or a gain over a baseline
+    as the abstract gives it), quotes (claims, each with a verbatim quote; with
+    states = "limitation", each quote must state a limitation) and link (a URL from the
+    abstract or metadata). It also sets compare's
     default columns and the wiki export's summary schema.
 
     Add your own as REVIEWER_HOME/profiles/NAME.toml, e.g.:

@@ -4,7 +4,9 @@ A profile is a TOML file: a ``name``, a ``description`` of the papers it is for 
 summary prompt names it; empty says nothing), optionally ``extends`` (a profile whose
 fields come first), ``compare_columns`` (the default columns of ``reviewer compare``)
 and a list of ``[[fields]]``, each with a ``name``, a ``kind`` and a ``description``.
-The kind decides the field's JSON type and its grounding rule (see ``KINDS``).
+The kind decides the field's JSON type and its grounding rule (see ``KINDS``). A quotes
+field may say what its quotes state (``states = "limitation"``): a quote without a word
+that states a limitation is then refused.
 
 Built in: the ``*.toml`` files in this folder: ``general`` (the default) and one per
 field that extends it. Users add their own as ``REVIEWER_HOME/profiles/NAME.toml``
@@ -20,7 +22,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reviewer.errors import ConfigError
 
@@ -31,8 +40,10 @@ KINDS: dict[str, str] = {
     "and most of its words in the title or abstract",
     "name": "one name copied from the abstract, which must occur there",
     "names": "a list of names copied from the abstract, each of which must occur there",
-    "metrics": "metric name and reported value (and dataset), each found in the abstract",
-    "quotes": "claims, each with a quote copied word for word from the abstract",
+    "metrics": "metric name and reported value (and dataset), each found in the abstract; "
+    "each a score or a gain over a baseline, as the abstract gives the number",
+    "quotes": "claims, each with a quote copied word for word from the abstract (with "
+    'states = "limitation", a quote that states a limitation)',
     "link": "a URL from the abstract or the paper's metadata, or yes/no/not reported",
 }
 
@@ -84,6 +95,12 @@ class ProfileField(BaseModel):
     claim_key: str = Field(
         default="claim", pattern=_IDENT, description="Key of each claim (quotes kind)."
     )
+    states: Literal["limitation"] | None = Field(
+        default=None,
+        description="What each quote must state (quotes kind): 'limitation' refuses a quote "
+        "with no word by which a sentence states one (limited, however, only, cannot, "
+        "requires, not, without, future work, ...).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -91,6 +108,12 @@ class ProfileField(BaseModel):
         if name in RESERVED:
             raise ValueError(f"{name!r} is a summary's own key; choose another name")
         return name
+
+    @model_validator(mode="after")
+    def _states_needs_quotes(self) -> ProfileField:
+        if self.states is not None and self.kind != "quotes":
+            raise ValueError("states applies to a quotes field only")
+        return self
 
     @property
     def limit(self) -> int:
@@ -126,7 +149,12 @@ class Profile(BaseModel):
         blob = json.dumps(
             {
                 "description": self.description,
-                "fields": [f.model_dump() for f in self.fields],
+                # A field without ``states`` hashes as before it existed, so a user
+                # profile's stored summaries stay current.
+                "fields": [
+                    f.model_dump(exclude={"states"} if f.states is None else set())
+                    for f in self.fields
+                ],
             },
             sort_keys=True,
         )
@@ -176,7 +204,7 @@ def _parse(text: str, source: str) -> _ProfileFile:
         raise ConfigError(
             f"profile {source}: {_where(tuple(first['loc']))}: {message}",
             hint="Keys: name, description, extends, compare_columns, [[fields]] with name, "
-            "kind, description (and max_items, claim_key).",
+            "kind, description (and max_items, claim_key, states).",
         ) from None
 
 

@@ -53,6 +53,7 @@ def render_summary_prompt(paper: Any, profile: Profile) -> RenderedPrompt:
         fields=[{"name": f.name, "description": f.description} for f in profile.fields],
         name_fields=[*(n.replace("_", " ") for n in names), "method and model names"],
         quote_fields=[f.name for f in profile.of_kind("quotes")],
+        metric_fields=[f.name for f in profile.of_kind("metrics")],
     )
 
 

@@ -23,12 +23,18 @@ from pydantic import (
 
 from reviewer.grounding import (
     NOT_REPORTED,
+    content_words,
     first_sentence,
+    has_verb,
     is_not_reported,
     is_repetitive,
     name_in,
+    normalize_phrase,
     normalize_ws,
+    number_roles,
+    numbers_in,
     quote_in,
+    states_limitation,
     unsupported_numbers,
     unsupported_share,
 )
@@ -38,12 +44,20 @@ SHORT = 100
 TEXT = 300
 
 
+MetricKind = Literal["score", "gain"]
+
+
 class Metric(BaseModel):
     name: str = Field(
         max_length=SHORT, description="Metric name as written in the abstract, e.g. Dice."
     )
     value: str = Field(
         max_length=60, description="The reported value exactly as written, e.g. 0.912 or 85.3%."
+    )
+    kind: MetricKind = Field(
+        default="score",
+        description="'score' for a value of the metric (Dice 0.912); 'gain' for an "
+        "improvement over a baseline (+8.0% Dice, improves Dice by 3 points).",
     )
     dataset: str = Field(
         default=NOT_REPORTED,
@@ -178,6 +192,8 @@ def grounding_problems(
                 )
             )
 
+    said: dict[str, str] = {}  # free-text answers so far, as phrases -> their field
+
     def text_rule(field: str, value: str) -> None:
         if is_not_reported(value):
             return
@@ -185,15 +201,24 @@ def grounding_problems(
         numbers(field, value)
         if len(problems) > before:
             return
+        phrase = normalize_phrase(value)
         reason = None
         if unsupported_share(value, source) > 0.5:
             reason = "most of its words are not in the title or abstract"
         elif is_repetitive(value):
             reason = "repeats the same few words"
-        elif field == "tldr" and normalize_ws(value).lower().rstrip(".") == normalize_ws(
-            title
-        ).lower().rstrip("."):
+        elif restates_title(value, title):
             reason = "repeats the title instead of summarizing"
+        elif phrase in said:
+            reason = f"repeats the {said[phrase]} field; say what this field asks"
+        elif field == "tldr" and title and adds_nothing_to_title(value, title):
+            reason = "says nothing beyond the title's words; say what the paper does or finds"
+        elif field == "tldr" and not has_verb(value):
+            reason = (
+                "is not a sentence (no verb such as proposes, shows, improves, is); "
+                "say what the paper does or finds"
+            )
+        said.setdefault(phrase, field)
         if reason:
             problems.append(Dropped(field=field, value=value, reason=reason))
 
@@ -233,6 +258,8 @@ def grounding_problems(
                     reason = "value is not a number in the abstract"
                 elif not is_not_reported(metric.dataset) and not name_in(metric.dataset, abstract):
                     reason = "dataset name not in the abstract"
+                else:
+                    reason = _metric_kind_problem(metric, abstract)
                 if reason:
                     problems.append(Dropped(field=f"{name}[{i}]", value=label, reason=reason))
         elif spec.kind == "quotes":
@@ -246,6 +273,16 @@ def grounding_problems(
                     )
                 elif unsupported_numbers(text, abstract):
                     numbers(where, text)
+                elif spec.states == "limitation" and not states_limitation(quote):
+                    problems.append(
+                        Dropped(
+                            field=where,
+                            value=quote,
+                            reason="the quote does not state a limitation (no word such as "
+                            "limited, however, only, cannot, requires, not, without, future "
+                            "work); quote where the authors state one, or give none",
+                        )
+                    )
         else:  # link
             url = getattr(draft, f"{name}_url")
             known = list(code_urls or []) if name == "code" else []
@@ -270,6 +307,54 @@ def grounding_problems(
 
 
 _LINK_CUES = ("code", "github", "available", "release")
+
+
+def restates_title(value: str, title: str) -> bool:
+    """True when ``value`` is the title: the same phrase up to case, punctuation,
+    articles and spacing, or the title with a word or two added or dropped (its content
+    words are all the title's and cover at least 80% of them)."""
+    if not title.strip():
+        return False
+    if normalize_phrase(value) == normalize_phrase(title):
+        return True
+    words, title_words = set(content_words(value)), set(content_words(title))
+    return bool(words) and words <= title_words and len(words) >= 0.8 * len(title_words)
+
+
+def adds_nothing_to_title(value: str, title: str) -> bool:
+    """True when every content word of ``value`` is a word of the title (compared by
+    their first five letters, so "segments" is "segmentation"): a TL;DR built from the
+    title's words alone, or from none, does not say what the paper does or finds."""
+    stems = {w[:5] for w in content_words(title)}
+    return all(w[:5] in stems for w in content_words(value))
+
+
+def _metric_kind_problem(metric: Metric, abstract: str) -> str:
+    """Why ``metric``'s kind contradicts how the abstract gives its number, or ''.
+    Each occurrence of the number counts: a score must occur at least once as a plain
+    value, a gain at least once as a difference ("+8.0%", "improves ... by 8.0%")."""
+    value = normalize_ws(metric.value)
+    numbers = numbers_in(value)
+    if not numbers:
+        return ""
+    if metric.kind == "score":
+        if value.startswith("+"):
+            return f"{value} is written as a gain over a baseline; give its kind as 'gain'"
+        for number in numbers:
+            roles = number_roles(number, abstract)
+            if roles and "value" not in roles:
+                return (
+                    f"the abstract gives {number} only as a gain over a baseline, not as "
+                    "a score; give its kind as 'gain'"
+                )
+        return ""
+    roles = number_roles(numbers[0], abstract)
+    if roles and "gain" not in roles:
+        return (
+            f"the abstract gives {numbers[0]} as a value, not as a gain over a baseline; "
+            "give its kind as 'score'"
+        )
+    return ""
 
 
 class CodeAvailability(BaseModel):
