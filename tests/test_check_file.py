@@ -198,7 +198,7 @@ def test_bib_keys_resolve_by_eprint_doi_and_title(small_home: Path, tmp_path: Pa
 
     (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
     (tmp_path / "draft.tex").write_text(
-        "We propose a boundary attention network for gland segmentation in histology "
+        "A boundary attention network segments glands in histology "
         "images~\\cite{lovelace24}.\n"
         "We present a real-time polyp detector for colonoscopy video \\citep{turing23}.\n"
         "A tiny transformer segments retinal vessels in fundus photographs "
