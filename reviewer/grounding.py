@@ -10,6 +10,7 @@ is ever printed as fact.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -381,7 +382,9 @@ _VERB_LIST = (
     "overcome perform predict preserve present produce propose prove provide quantify raise "
     "reach reconstruct recommend reduce release rely remain retrieve reveal review seek segment "
     "select show simulate solve suggest summarize surpass survey synthesize tackle take train "
-    "unify use utilize validate verify yield"
+    "unify use utilize validate verify yield require include incorporate play excel struggle "
+    "face contain consist support exhibit serve suffer outline hinder limit allow ensure "
+    "facilitate produce depend involve"
 )
 _IRREGULAR = "found shown made gave given took taken brought built became sought proven led"
 
@@ -397,6 +400,7 @@ def _finite_forms(verb: str) -> set[str]:
 _FINITE = frozenset(
     {form for verb in _VERB_LIST.split() for form in _finite_forms(verb)} | set(_IRREGULAR.split())
 )
+_BASE = frozenset(_VERB_LIST.split())
 _CLAUSE_WORDS = frozenset(
     [
         "is",
@@ -428,11 +432,18 @@ def has_verb(text: str) -> bool:
     """True when ``text`` reads as a clause rather than a bare noun phrase: it has an
     auxiliary or modal (is, are, was, has, can, will ...), a subject pronoun (we, they),
     a finite form of a verb a summary uses (proposes, shows, improves, reviewed,
-    found ...), or a clause after how, that, whether, which ("A study of how apps run
-    tests"). A word-list heuristic: it cannot parse, so "Improved X" passes, and
-    "Advances and Challenges" stays a noun phrase because those verbs are not listed."""
+    found ...), one's base form after a plural ("these blocks enhance"), or a clause
+    after how, that, whether, which ("A study of how apps run tests"). A word-list
+    heuristic: it cannot parse, so "Improved X" passes, and "Advances and Challenges"
+    stays a noun phrase because those verbs are not listed."""
     text = unicodedata.normalize("NFKC", text)
     if _INNER_CLAUSE.search(text):
         return True
     words = re.findall(r"[a-z]+", text.lower())
-    return any(w in _CLAUSE_WORDS or w in _FINITE for w in words)
+    if any(w in _CLAUSE_WORDS or w in _FINITE for w in words):
+        return True
+    # A listed verb's base form after a plural ("these blocks enhance ...", "models play").
+    return any(
+        w in _BASE and len(prev) > 3 and prev.endswith("s") and not prev.endswith("ss")
+        for prev, w in itertools.pairwise(words)
+    )

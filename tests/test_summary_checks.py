@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_cli
 from jsonschema import Draft202012Validator
 
 from reviewer.corpus.model import Paper
@@ -317,6 +318,8 @@ def test_a_summary_stored_before_metric_kinds_reads_its_metrics_as_scores() -> N
 
 def test_states_is_a_profile_attribute_of_quotes_fields_only(tmp_path: Path) -> None:
     assert next(f for f in GENERAL.fields if f.name == "limitations").states == "limitation"
+    shown = run_cli("profiles", "general", check=True).stdout
+    assert "limitations (quotes, states a limitation):" in shown
     bad = tmp_path / "bad.toml"
     bad.write_text(
         'extends = "general"\n[[fields]]\nname = "caveat"\nkind = "text"\n'

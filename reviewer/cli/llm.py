@@ -163,7 +163,8 @@ def profiles(
         if p.description:
             typer.echo(f"  for: {p.description}")
         for f in p.fields:
-            typer.echo(f"  {f.name} ({f.kind}): {f.description}")
+            states = f", states a {f.states}" if f.states else ""
+            typer.echo(f"  {f.name} ({f.kind}{states}): {f.description}")
         typer.echo(f"  compare columns: {', '.join(p.compare_columns)}")
         typer.echo("")
 
