@@ -82,6 +82,7 @@ NEGATIONS = frozenset(
         "failed",
         "failing",
         "unable",
+        "without",
         "unrelated",
         "uninvolved",
         "incapable",
@@ -457,6 +458,15 @@ def names(text: str) -> list[str]:
         if _STRONG_NAME.match(token):
             found.append(token)
     return list(dict.fromkeys(found))
+
+
+_MIXED = re.compile(r"\b(?=[\w]*[A-Za-z])(?=[\w]*\d)\w+\b")
+
+
+def without_names(text: str) -> str:
+    """The text with words that mix letters and digits ("SAM3D", "P2SAM", "3D", "K164")
+    blanked: their digits are part of a name, not a value to find in a source."""
+    return _MIXED.sub(" ", unicodedata.normalize("NFKC", text))
 
 
 def clause_of(text: str, start: int) -> str:

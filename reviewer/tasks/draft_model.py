@@ -34,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from reviewer.claims import Problem, claim_problems, repeated_word
+from reviewer.claims import Problem, claim_problems, repeated_word, without_names
 from reviewer.grounding import (
     content_words,
     is_repetitive,
@@ -223,7 +223,7 @@ def sentence_problems(
         problems.append(Problem("uncited-finding", "states a finding but cites no paper"))
     cited_text = "\n".join(sources[c] for c in cited)
     if cited:
-        bad = unsupported_numbers(text, cited_text)
+        bad = unsupported_numbers(without_names(text), cited_text)
         if bad:
             problems.append(
                 Problem(
