@@ -203,33 +203,49 @@ def _is_negation(word: str) -> bool:
     return w in NEGATIONS or w.endswith("n't")
 
 
-def negated(text: str, about: set[str] | None = None, reach: int = 4) -> bool:
+_NEGATED_ADJECTIVES = frozenset(
+    [
+        "unrelated",
+        "uninvolved",
+        "incapable",
+        "ineffective",
+        "insignificant",
+        "unaffected",
+        "unchanged",
+        "nonsignificant",
+        "non-significant",
+        "absent",
+    ]
+)
+_SCOPE_END = re.compile(r"[,;:()]|\b(?:but|whereas|while|although|though|however)\b", re.I)
+
+
+def negated(text: str, about: set[str] | None = None, reach: int = 8) -> bool:
     """True when the text has a negation; with ``about`` (word stems), only a negation
-    followed within ``reach`` words by one of them counts ("but not naive cells" does
-    not negate a sentence about memory cells)."""
-    words = _tokens(text)
-    for i, word in enumerate(words):
+    whose scope (the words after it, up to a comma, a bracket or a contrast word, at
+    most ``reach``) holds one of them or a direction word counts: "but not naive cells"
+    does not negate a sentence about memory cells. A negated adjective ("unrelated")
+    also reaches back over its clause."""
+    if about is None:
+        return any(_is_negation(w) for w in _tokens(text))
+    for match in re.finditer(r"\S+", text):
+        word = match.group().strip(".,;:()[]\"'“”")
+        if word.lower() in ("lacking", "lacked") and re.search(
+            r"\bevidence\s+(?:was|is|were|are)\s*$", text[: match.start()], re.I
+        ):
+            word = "not"  # "evidence was lacking for X" denies X
         if not _is_negation(word):
             continue
-        if about is None:
-            return True
-        after = words[i + 1 : i + 1 + reach] if i + 1 < len(words) else []
-        if _is_negation(word) and word.lower() in (
-            "unrelated",
-            "uninvolved",
-            "incapable",
-            "ineffective",
-            "insignificant",
-            "unaffected",
-            "unchanged",
-            "nonsignificant",
-            "non-significant",
-            "independent",
-            "absent",
+        if word.lower() == "no" and re.search(r"\bwith\s*$", text[: match.start()], re.I):
+            continue  # "patients with no history of X" describes a group
+        if word.lower() in ("fail", "fails", "failed", "failing") and not re.match(
+            r"\s+to\b", text[match.end() :]
         ):
-            before = words[max(0, i - reach) : i]
-            after = after + before
-        if any(w.lower()[:5] in about or _direction(w) for w in after):
+            continue  # "failed procedures" negates nothing; "failed to reduce" does
+        rest = " ".join(_tokens(_SCOPE_END.split(text[match.end() :], maxsplit=1)[0])[:reach])
+        if word.lower() in _NEGATED_ADJECTIVES:
+            rest += " " + _SCOPE_END.split(text[: match.start()])[-1]
+        if _stems(rest) & about or directions(rest):
             return True
     return False
 
@@ -243,9 +259,13 @@ def _stems(text: str) -> set[str]:
 _NOT_A_STATEMENT = re.compile(
     r"^(?:(?:background|objectives?|aims?|purpose|importance|context|introduction|"
     r"rationale|question|methods?|design|setting|participants|patients and methods|"
-    r"main outcome measures?|measurements)\b|"
-    r"(?:the\s+)?(?:effects?|efficacy|effectiveness|impact|role|influence)\s+of\b|(?:to|we)\s+(?:assess|determine|investigate|examine|"
-    r"evaluate|explore|test|compare|study|ask)\b)|\bwhether\b|\?\s*$",
+    r"to\s+(?:delineate|characteri[sz]e|identify|understand|elucidate|address|clarify|"
+    r"define|quantify|estimate|measure|describe)|"
+    r"main outcome measures?|measurements|study selection|data sources|data extraction|"
+    r"data synthesis|search strategy|selection criteria|eligibility criteria)\b|"
+    r"(?:the\s+)?(?:effects?|efficacy|effectiveness|impact|role|influence)\s+of\b|"
+    r"if\b|(?:to|we)\s+(?:assess|determine|investigate|examine|"
+    r"evaluate|explore|test|compare|study|ask)\b)|\bwhether\b|\bhypothes[ie]s\b|\?\s*$",
     re.IGNORECASE,
 )
 
@@ -287,7 +307,13 @@ _ABSOLUTE = re.compile(
 )
 
 
-def polarity_conflict(claim: str, source: str) -> Problem | None:
+MARGIN = 1.5
+MIN_SHARE = 0.35
+
+
+def polarity_conflict(
+    claim: str, source: str, titles: Iterable[str] | None = None
+) -> Problem | None:
     """A negation on one side only, opposite direction words, or an absolute word
     ("solely", "always", "no effect") that none of the best-matching sentences of the
     source has."""
@@ -306,18 +332,55 @@ def polarity_conflict(claim: str, source: str) -> Problem | None:
             f"(abstract: {_shorten(matches[0])!r})",
         )
     claim_dir = directions(claim)
-    conflicts: list[Problem] = []
+    titles = {t.strip().rstrip(".") for t in titles or ()}
+    titles |= {
+        line.strip()
+        for line in source.split("\n")
+        if line.strip() and line.strip()[-1] not in ".!?"
+    }
+    # Each matching sentence votes, weighted by the words it shares with the claim:
+    # against (a conflict), for (same negation and a shared direction), or not at all
+    # (no direction word, or words of both directions).
+    against = support = 0.0
+    first: Problem | None = None
     for sentence in matches:
-        found = None
-        for clause in best_clauses(claim, sentence):
-            shared = _stems(claim) & _stems(clause)
-            found = _conflict(claim, negated(claim, shared), claim_dir, clause, shared)
-            if found is None:
-                break
-        if found is None:
-            return None
-        conflicts.append(found)
-    return conflicts[0]
+        weight = float(len(_stems(claim) & _stems(sentence)))
+        is_title = sentence.rstrip(".") in titles
+        votes = [
+            _vote(claim, claim_dir, clause, _stems(claim) & _stems(clause), is_title)
+            for clause in best_clauses(claim, sentence)
+        ]
+        if any(v == "for" for v in votes):
+            support += weight
+        elif all(isinstance(v, Problem) for v in votes):
+            against += weight
+            first = first or next(v for v in votes if isinstance(v, Problem))
+    return first if first is not None and against > MARGIN * support else None
+
+
+_ASSERTS = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|does|do|did|can|could|may|might|will|would|"
+    r"associated|correlated|linked|related|causes?|caused|leads?|led|results?|resulted|"
+    r"shows?|showed|shown|found|demonstrated?|reveal(?:s|ed)?|suggests?|indicated?|"
+    r"occurs?|occurred|affects?|affected|contributes?|contributed|requires?|required)\b",
+    re.IGNORECASE,
+)
+
+
+def _vote(
+    claim: str, claim_dir: set[int], clause: str, shared: set[str], is_title: bool = False
+) -> Problem | str:
+    found = _conflict(claim, negated(claim, shared), claim_dir, clause, shared)
+    if found is not None and len(shared) < MIN_SHARE * len(_stems(claim)):
+        return "none"  # too loosely matched to contradict the claim
+    if found is not None:
+        if found.kind == "negation" and is_title and not directions(clause):
+            return "none"  # a title without a direction word states nothing to negate
+        return found
+    clause_dir = directions(clause)
+    if claim_dir and (not clause_dir or len(clause_dir) > 1):
+        return "none"
+    return "for"
 
 
 _CLAUSE_BREAK = re.compile(r";|,?\s+(?:but|whereas|while|although|though|however)\s+")
@@ -820,7 +883,7 @@ def claim_problems(
     problems += name_problems(text, cited, uncited, context_text, written_by_model=written_by_model)
     problems += comparison_problems(text, cited)
     pooled = "\n".join(cited.values())
-    conflict = polarity_conflict(text, pooled)
+    conflict = polarity_conflict(text, pooled, [_title(source) for source in cited.values()])
     if conflict is not None:
         problems.append(conflict)
     problems += citation_precision(text, cited, skip)
