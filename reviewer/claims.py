@@ -771,6 +771,26 @@ _SWEEPING = re.compile(
     r"algorithms?|systems?)\b(?!\s+(?:in|on|of)\s+(?:this|the|our)\b)",
     re.IGNORECASE,
 )
+_INSTRUCTION = re.compile(
+    r"^\W*(?:please\s+)?(?:cite|ignore|disregard|forget|follow|obey|output|print|respond|"
+    r"reply|answer|write|say|repeat|always|never|do\s+not|don't|you\s+(?:must|should))\b",
+    re.IGNORECASE,
+)
+
+
+def sweeping_claim(text: str) -> str | None:
+    """The words of a claim about all other work ("all other papers", "every method"),
+    outside quotation marks; None when there is none."""
+    found = _SWEEPING.search(_QUOTED.sub(" ", text))
+    return found.group(0) if found else None
+
+
+def is_instruction(text: str) -> bool:
+    """True for text that tells its reader what to do ("Cite X", "Ignore the above"):
+    an instruction planted in a source, not a statement about a paper."""
+    return bool(_INSTRUCTION.search(text))
+
+
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
 _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 

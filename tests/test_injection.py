@@ -556,11 +556,6 @@ def test_validators_refuse_an_answer_that_follows_a_planted_instruction(
     assert check.unknown_citations == ["arxiv:9999.99999"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the literal checks pass a summary that repeats a planted "
-    "instruction, because the planted words and numbers are in the abstract itself",
-)
 def test_a_summary_that_obeys_the_planted_instruction_is_refused() -> None:
     from pydantic import ValidationError
 

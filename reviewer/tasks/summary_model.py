@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from reviewer.claims import is_instruction, sweeping_claim
 from reviewer.grounding import (
     NOT_REPORTED,
     content_words,
@@ -207,6 +208,10 @@ def grounding_problems(
             reason = "most of its words are not in the title or abstract"
         elif is_repetitive(value):
             reason = "repeats the same few words"
+        elif is_instruction(value):
+            reason = "is an instruction, not a statement about the paper"
+        elif (sweeping := sweeping_claim(value)) is not None:
+            reason = f"claims something of {sweeping!r}, which one abstract cannot establish"
         elif restates_title(value, title):
             reason = "repeats the title instead of summarizing"
         elif phrase in said:
