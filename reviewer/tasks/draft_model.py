@@ -420,6 +420,12 @@ class ParagraphDraft(BaseModel):
         uncited = [k for k in sources if k not in cited]
         if uncited and context.get("cite_all", True):
             problems.append(f"paragraph: cites none of {', '.join(uncited)}; cite every paper")
+        written = sum(len(s.text.split()) for s in self.sentences)
+        if written < context.get("min_words", 0):
+            problems.append(
+                f"paragraph: {written} words; write about {context.get('words', 0)} words, "
+                "one sentence for each thing a paper does or finds"
+            )
         if problems:
             raise ValueError(
                 "These sentences are not supported by the papers; fix or remove them:\n- "

@@ -421,7 +421,14 @@ def write_section(
     outcome = client.structured(
         rendered,
         schema,
-        context={"sources": sources, "context_text": context_text},
+        context={
+            "sources": sources,
+            "context_text": context_text,
+            # Much shorter than asked is re-asked: two sentences for a 400-word theme
+            # say nothing, however well they cite.
+            "min_words": max(25, words * 2 // 5),
+            "words": words,
+        },
         task=TASK,
         subject=f"theme: {theme.title}"[:200],
     )
