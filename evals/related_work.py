@@ -525,7 +525,7 @@ def print_table(report: dict[str, Any], verbose: bool) -> None:
         for fb in row["fallbacks"]:
             print(f"\n{row['qid']} fell back to quotes: {fb['theme']!r}: {fb['note']}")
         for off in row["offenders"]:
-            where = "quoted" if off.get("quote") else "model"
+            where = "title" if not off["text"] else "quoted" if off.get("quote") else "model"
             print(f"\n{row['qid']} [{off['kind']}, {where}] theme {off['theme']!r}")
             if off["text"]:
                 print(f"    {off['text']}  {off.get('citations', '')}")
