@@ -445,7 +445,7 @@ def sentence_verdicts(
         norm = normalize_ws(sentence.text).lower()
         found = sentence_problems(sentence.text, sentence.citations, sources, context_text)
         if norm in seen and not found:
-            found = ["repeats an earlier sentence"]
+            found = [Problem("repeat", "repeats an earlier sentence")]
         seen.add(norm)
         verdicts.append((sentence, found))
     return verdicts

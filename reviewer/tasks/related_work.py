@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from reviewer.claims import kind_of
 from reviewer.corpus.model import Paper
 from reviewer.grounding import first_sentence, normalize_ws, split_sentences
 from reviewer.llm.client import LLMClient, Outcome, best_answer
@@ -92,6 +93,9 @@ class DroppedSentence(BaseModel):
     text: str
     citations: list[str]
     reasons: list[str]
+    kinds: list[str] = Field(
+        default_factory=list, description="The kind of each reason, in the order of reasons."
+    )
 
 
 class Considered(BaseModel):
@@ -446,7 +450,8 @@ def write_section(
                     theme=theme.title,
                     text=sentence.text,
                     citations=list(dict.fromkeys(sentence.citations)),
-                    reasons=reasons,
+                    reasons=[str(r) for r in reasons],
+                    kinds=[kind_of(r) for r in reasons],
                 )
             )
         else:
