@@ -127,7 +127,7 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
         _assert_grounded(summary, paper.abstract)
         assert summary.tldr
         assert summary.model == recorded_model["model"]
-        assert summary.prompt == "summarize_paper@2"
+        assert summary.prompt == "summarize_paper@3"
         assert summary.profile == PROFILE.label
         assert summary.abstract_hash == paper.text_hash()
         assert not set(summary.not_reported) & set(summary.failed_fields)
@@ -164,7 +164,7 @@ def test_summaries_are_grounded_and_requests_carry_the_schema(
     # The call log has one row per HTTP answer, each with the prompt id, version and hash.
     rows = db.calls()
     assert {r["prompt_id"] for r in rows} == {"summarize_paper"}
-    assert all(r["prompt_version"] == 2 and len(r["prompt_hash"]) == 64 for r in rows)
+    assert all(r["prompt_version"] == 3 and len(r["prompt_hash"]) == 64 for r in rows)
     assert all(r["input_tokens"] > 0 and r["output_tokens"] > 0 for r in rows)
 
 
