@@ -113,9 +113,9 @@ def _table(sentences: list[Any]) -> None:
             }
         )
     columns = [
-        Column("line", "line", justify="right", block="head"),
+        Column("line", "line", justify="right", block="head", head_label=True),
         Column("sentence", "sentence", kind="text", max_lines=None, ratio=3, block="line"),
-        Column("cites", "cites", kind="text", max_lines=None, min_width=12),
+        Column("cites", "cites"),  # ids whole, one a line
         Column("problems", "problems", kind="text", max_lines=None, ratio=2),
     ]
     print_records(rows, columns, show_lines=True)

@@ -226,7 +226,7 @@ def logs(
             Column("subject", "paper", block="head"),
             Column("what", "status", block="head"),
             Column("prompt", "prompt"),
-            Column("model", "model", kind="text", max_lines=None, min_width=12),
+            Column("model", "model"),
             Column("reask", "re-ask", justify="right"),
             Column("attempt", "try", justify="right"),
             Column("tokens", "tokens", justify="right"),

@@ -61,7 +61,7 @@ class Column:
     ``ratio`` shares the width left over between text columns; ``readable`` shows the
     cell's TeX as text (DS$^2$Net as DS²Net). ``block`` says where the column goes in a
     record's block: on its ``head`` line, on a ``line`` of its own, or as a
-    ``field: value`` line (empty values left out)."""
+    ``field: value`` line (empty values left out; short key fields share a line)."""
 
     key: str
     header: str
@@ -72,6 +72,7 @@ class Column:
     readable: bool = False
     justify: Literal["left", "right"] = "left"
     block: Literal["head", "line", "field"] = "field"
+    head_label: bool = False  # on the head line as ``header value`` (e.g. "line 12")
 
 
 def emit_rows(
@@ -165,7 +166,7 @@ def render_records(
     for row in cells:
         table.add_row(
             *[
-                _clip(cell, size, column.max_lines if column.kind == "text" else 1, column)
+                _clip(cell, size, column.max_lines) if column.kind == "text" else Text(cell)
                 for cell, column, size in zip(row, columns, widths, strict=True)
             ]
         )
@@ -221,7 +222,7 @@ def _cell(value: Any, column: Column) -> str:
     return strip_controls(tex_to_text(text) if column.readable else text)
 
 
-def _clip(text: str, width: int, max_lines: int | None, column: Column) -> Text:
+def _clip(text: str, width: int, max_lines: int | None) -> Text:
     """``text`` wrapped to ``width`` cells (words kept whole where they fit), at most
     ``max_lines`` lines, the last ending in … (after a whole word where it can) when
     more was left."""
@@ -230,8 +231,6 @@ def _clip(text: str, width: int, max_lines: int | None, column: Column) -> Text:
     from rich.text import Text
 
     width = max(width, 1)
-    if column.kind == "key" and max_lines == 1 and "\n" not in text:
-        return Text(text)
     wrapped = Text(text).wrap(Console(width=width), width, overflow="fold")
     lines = [line.plain.rstrip() for line in wrapped]
     if max_lines is not None and len(lines) > max_lines:
@@ -254,15 +253,15 @@ def _blocks(
 
     parts: list[Text] = []
     if title:
-        parts.append(_clip(title, width, None, _PLAIN))
+        parts.append(_clip(title, width, None))
     for row in cells:
         head = "  ".join(
-            cell
+            f"{column.header} {cell}" if column.head_label else cell
             for cell, column in zip(row, columns, strict=True)
             if column.block == "head" and cell
         )
         if head:
-            parts.append(_clip(head, width, None, _PLAIN))
+            parts.append(_clip(head, width, None))
         packed = ""  # short fields share a line while it fits
         for cell, column in zip(row, columns, strict=True):
             if column.block == "head" or not cell:
@@ -270,30 +269,27 @@ def _blocks(
             item = f"{column.header}: {cell}"
             if column.block == "field" and column.kind == "key" and "\n" not in cell:
                 if packed and 2 + cell_len(packed) + 2 + cell_len(item) > width:
-                    parts.append(_indent(_clip(packed, width - 4, None, _PLAIN), "  ", "    "))
+                    parts.append(_indent(_clip(packed, width - 4, None), "  ", "    "))
                     packed = ""
                 packed = f"{packed}  {item}" if packed else item
                 continue
             if packed:
-                parts.append(_indent(_clip(packed, width - 4, None, _PLAIN), "  ", "    "))
+                parts.append(_indent(_clip(packed, width - 4, None), "  ", "    "))
                 packed = ""
             limit = column.max_lines if column.kind == "text" else None
             if column.block == "line":
-                parts.append(_indent(_clip(cell, width - 2, limit, column), "  ", "  "))
+                parts.append(_indent(_clip(cell, width - 2, limit), "  ", "  "))
                 continue
             label = f"  {column.header}: "
             if len(label) <= width // 3:  # the value beside its label, lines aligned
-                body = _clip(cell, width - len(label), limit, column)
+                body = _clip(cell, width - len(label), limit)
                 parts.append(_indent(body, label, " " * len(label)))
             else:  # the label on a line of its own
-                parts.append(_clip(label.rstrip(), width, None, _PLAIN))
-                parts.append(_indent(_clip(cell, width - 4, limit, column), "    ", "    "))
+                parts.append(_clip(label.rstrip(), width, None))
+                parts.append(_indent(_clip(cell, width - 4, limit), "    ", "    "))
         if packed:
-            parts.append(_indent(_clip(packed, width - 4, None, _PLAIN), "  ", "    "))
+            parts.append(_indent(_clip(packed, width - 4, None), "  ", "    "))
     return Group(*parts)
-
-
-_PLAIN = Column("", "", kind="text", max_lines=None)
 
 
 def _indent(body: Text, first: str, rest: str) -> Text:
