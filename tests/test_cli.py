@@ -110,10 +110,11 @@ def test_tables_and_show_print_tex_as_text_and_json_keeps_it(seeded_home: Path) 
 
 
 def test_table_cells_are_never_read_as_markup(capsys: pytest.CaptureFixture[str]) -> None:
-    from reviewer.cli.output import emit_rows
+    from reviewer.cli.output import Column, emit_rows
 
     rows = [{"id": "x:1", "title": "[/x] [bold]H$_2$O[/bold]"}]
-    emit_rows(rows, "table", [("id", "id"), ("title", "title")], title="[red]search")
+    columns = [Column("id", "id"), Column("title", "title", kind="text", readable=True)]
+    emit_rows(rows, "table", columns, title="[red]search")
     out = capsys.readouterr().out
     assert "[/x] [bold]H₂O[/bold]" in out and "[red]search" in out
 

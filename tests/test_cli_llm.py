@@ -141,7 +141,7 @@ def test_logs_table_shows_the_problem_and_json_keeps_everything(_isolated_home: 
         )
     )
     db.close()
-    table = run_cli("logs", env={"COLUMNS": "200"}, check=True).stdout
+    table = run_cli("logs", env={"COLUMNS": "250"}, check=True).stdout
     assert "modality: does not occur in the abstract" in table
     assert "fix or remove" not in table and "1235" in table
     rows = json.loads(run_cli("logs", "--json", check=True).stdout)

@@ -32,6 +32,8 @@ WRONG_INVOCATIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("negative-k", ("search", "polyp", "-k", "-5"), "--limit"),
     ("k-not-a-number", ("search", "polyp", "-k", "many"), "--limit"),
     ("negative-list-limit", ("list", "-n", "-1"), "--limit"),
+    ("list-limit-not-a-number", ("list", "--limit", "all"), "--limit"),
+    ("no-pager-takes-no-value", ("list", "--no-pager", "yes"), "yes"),
     ("logs-limit-not-a-number", ("logs", "-n", "x"), "--limit"),
     ("ingest-max-not-a-number", ("ingest", "--max", "lots"), "--max"),
     ("negative-max-cost", ("summarize", "--max-cost", "-1"), "--max-cost"),

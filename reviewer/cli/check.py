@@ -8,7 +8,16 @@ from typing import Any
 
 import typer
 
-from reviewer.cli.output import JSON_OPT, choice, emit_json, info, open_reviewer, reflow
+from reviewer.cli.output import (
+    JSON_OPT,
+    Column,
+    choice,
+    emit_json,
+    info,
+    open_reviewer,
+    print_records,
+    reflow,
+)
 
 # Spelled out here (and checked against reviewer.api by a test) so that --help does
 # not import the API.
@@ -88,28 +97,28 @@ def check(
 
 
 def _table(sentences: list[Any]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(show_lines=True, expand=False)
-    table.add_column("line", justify="right", no_wrap=True)
-    table.add_column("sentence", ratio=3, overflow="fold")
-    table.add_column("cites", ratio=1, overflow="fold")
-    table.add_column("problems", ratio=2, overflow="fold")
+    rows = []
     for s in sentences:
         text = s.text if len(s.text) <= SENTENCE_WIDTH else s.text[: SENTENCE_WIDTH - 1] + "…"
         kinds = s.kinds if len(s.kinds) == len(s.problems) else [""] * len(s.problems)
         problems = [
             f"{kind}: {p}" if kind else p for kind, p in zip(kinds, s.problems, strict=True)
         ]
-        table.add_row(
-            str(s.line or s.index + 1),
-            escape(text),
-            escape("\n".join(s.citations)),
-            escape("\n".join(problems)) if problems else "ok",
+        rows.append(
+            {
+                "line": str(s.line or s.index + 1),
+                "sentence": text,
+                "cites": "\n".join(s.citations),
+                "problems": "\n".join(problems) if problems else "ok",
+            }
         )
-    Console().print(table)
+    columns = [
+        Column("line", "line", justify="right", block="head", head_label=True),
+        Column("sentence", "sentence", kind="text", max_lines=None, ratio=3, block="line"),
+        Column("cites", "cites"),  # ids whole, one a line
+        Column("problems", "problems", kind="text", max_lines=None, ratio=2),
+    ]
+    print_records(rows, columns, show_lines=True)
 
 
 def register(app: typer.Typer) -> None:

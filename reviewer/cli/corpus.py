@@ -14,6 +14,7 @@ from reviewer.cli.output import (
     JSONL_OPT,
     SINCE_OPT,
     UNTIL_OPT,
+    Column,
     choice,
     emit_json,
     emit_rows,
@@ -113,23 +114,36 @@ def search(
     _hits(hits, out, f"{mode} search: {query}")
 
 
+_ID = Column("id", "id", block="head")
+_DATE = Column("published", "date", block="head")
+_TITLE = Column(
+    "title", "title", kind="text", max_lines=2, min_width=30, ratio=3, readable=True, block="line"
+)
+
+
 def _hits(hits: list[Any], out: str, title: str) -> None:
     rows = [h.model_dump(mode="json") for h in hits]
-    columns = [("rank", "#"), ("id", "id"), ("published", "date"), ("title", "title")]
+    columns = [Column("rank", "#", justify="right", block="head"), _ID, _DATE, _TITLE]
     if out == "table":
         # Absolute scores a reader can judge: similarity, and the share of query terms.
         for row in rows:
             row["match"] = f"{row['similarity']:.2f} {row['query_terms']:.0%}"
-        columns.append(("match", "sim terms"))
+        columns.append(Column("match", "sim terms"))
     else:
-        columns += [("similarity", "similarity"), ("query_terms", "query_terms")]
-    emit_rows(rows, out, [*columns, ("score", "score")] if out != "table" else columns, title=title)
+        columns += [Column(name, name) for name in ("similarity", "query_terms", "score")]
+    emit_rows(rows, out, columns, title=title)
 
 
 def list_papers(
     limit: int = typer.Option(0, "--limit", "-n", min=0, help="Show at most this many (0 = all)."),
     sort: str = typer.Option("date", "--sort", help="date (newest first), title or added."),
     full: bool = typer.Option(False, "--full", help="With --json/--jsonl: every stored field."),
+    no_pager: bool = typer.Option(
+        False,
+        "--no-pager",
+        help="Print the table straight to the terminal. By default a table longer than the "
+        "terminal goes through PAGER (else less); never when stdout is not a terminal.",
+    ),
     as_json: bool = JSON_OPT,
     as_jsonl: bool = JSONL_OPT,
     as_csv: bool = CSV_OPT,
@@ -141,9 +155,8 @@ def list_papers(
     choice(sort, SORT_NAMES, "--sort")
     records = open_reviewer().list_papers(sort=sort, limit=limit)
     rows = [(r if full else PaperRow.of(r)).model_dump(mode="json") for r in records]
-    emit_rows(
-        rows, out, [("id", "id"), ("published", "date"), ("title", "title"), ("code_urls", "code")]
-    )
+    code = Column("code_urls", "code", kind="text", max_lines=None, min_width=20)
+    emit_rows(rows, out, [_ID, _DATE, _TITLE, code], pager=not no_pager)
 
 
 def show(
