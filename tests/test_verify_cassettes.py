@@ -8,8 +8,7 @@ SmolLM2 is a poor judge (and a poorer writer: no sentence it writes passes relat
 rules, so there the judge has nothing left to read): this checks the plumbing (the judge's
 requests carry each cited abstract fenced, one per sentence and cited paper; its verdicts
 reach the JSON, the footer and the call log as task ``judge``), not the quality of its
-verdicts. Re-record (the test
-starts the local server):
+verdicts. Re-record (the test starts the local server):
     rm cassettes/test_verify_cassettes/*
     REVIEWER_TEST_GGUF=.venv/models/SmolLM2-135M-Instruct.Q4_1.gguf \
         .venv/bin/python -m pytest tests/test_verify_cassettes.py --record-mode=once
