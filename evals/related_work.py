@@ -73,7 +73,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import re
 import sys
 import time
@@ -434,25 +433,12 @@ def targets(m: dict[str, Any]) -> dict[str, bool | None]:
     }
 
 
-def make_judge(settings: Any) -> Any:
-    model = os.environ.get("REVIEWER_JUDGE_MODEL")
-    if not model:
+def make_judge(rv: Any) -> Any:
+    """The library's judge (REVIEWER_JUDGE_MODEL, REVIEWER_JUDGE_API_BASE,
+    REVIEWER_JUDGE_API_KEY: ``Reviewer.support_judge``), or None when none is set."""
+    if not rv.settings.judge_model:
         return None
-    from pydantic import SecretStr
-
-    from reviewer.llm.client import LLMClient
-    from reviewer.llm.db import LLMDatabase
-    from reviewer.tasks.judge import LLMJudge
-
-    key = os.environ.get("REVIEWER_JUDGE_API_KEY")
-    judge_settings = settings.model_copy(
-        update={
-            "model": model,
-            "api_base": os.environ.get("REVIEWER_JUDGE_API_BASE") or None,
-            "api_key": SecretStr(key) if key else None,
-        }
-    )
-    return LLMJudge(LLMClient(judge_settings, LLMDatabase(judge_settings.llm_db_path)))
+    return rv.support_judge()
 
 
 def draft_topic(
@@ -567,7 +553,7 @@ def main() -> None:
     model = None if args.extractive else settings.model
     if model is None and not args.extractive:
         sys.exit("error: set REVIEWER_MODEL (or pass --extractive)")
-    judge = make_judge(settings)
+    judge = make_judge(rv)
     qrels = json.loads(args.qrels.read_text(encoding="utf-8"))["queries"]
     if args.topics:
         qrels = qrels[: args.topics]

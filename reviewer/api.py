@@ -52,14 +52,17 @@ if TYPE_CHECKING:
     from reviewer.index.search import Filters
     from reviewer.index.store import Store
     from reviewer.llm.client import LLMClient
+    from reviewer.llm.cost import Budget
     from reviewer.llm.db import LLMDatabase
     from reviewer.profiles import Profile
     from reviewer.results import DigestRun
     from reviewer.settings import Settings
     from reviewer.tasks.compare import CompareTable
+    from reviewer.tasks.judge import LLMJudge, SupportJudge
     from reviewer.tasks.related_work import Candidate, RelatedWorkDraft, Trace
     from reviewer.tasks.summary_model import SummaryKey
     from reviewer.tasks.themes import Theme
+    from reviewer.tasks.verify import Verification, Verifier
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
 SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
@@ -498,15 +501,24 @@ class Reviewer:
         concurrency: int | None = None,
         max_cost: float | None = None,
         refresh: bool = False,
+        verify: bool | None = None,
+        judge: SupportJudge | None = None,
     ) -> SummarizeResult:
         """A grounded ``PaperSummary`` of each paper named by ``ids``, of the top ``k``
         hits of ``query``, or of ``papers``, with the fields of ``profile`` (default: the
         configured one). Cached; needs a model. ``refresh`` asks the model again and
-        replaces the cached answers (every model-backed method takes it)."""
+        replaces the cached answers (every model-backed method takes it).
+
+        ``verify`` (default: on when REVIEWER_JUDGE_MODEL is set; ``judge``, any
+        ``SupportJudge``, replaces the configured one): the judge reads each TL;DR and
+        each finding against the abstract, and what it does not support is pruned like an
+        ungrounded answer (``result.verification`` counts it). Every model-backed method
+        takes ``verify`` and ``judge``."""
         from reviewer.llm.client import require_model
 
         chosen_profile = self.profile(profile)
         require_model(self.settings)
+        self._judge_wanted(verify, judge)
         if papers is None:
             if not ids and not query:
                 raise UsageError(
@@ -518,7 +530,9 @@ class Reviewer:
                 have = {p.id for p in chosen}
                 chosen += [h.paper for h in self._hits(query, k) if h.paper.id not in have]
             papers = chosen
-        return self._summarize(list(papers), concurrency, max_cost, refresh, chosen_profile)
+        return self._summarize(
+            list(papers), concurrency, max_cost, refresh, chosen_profile, verify, judge
+        )
 
     def related_work(
         self,
@@ -539,23 +553,46 @@ class Reviewer:
         max_cost: float | None = None,
         refresh: bool = False,
         trace: Trace | None = None,
+        verify: bool | None = None,
+        judge: SupportJudge | None = None,
     ) -> RelatedWorkDraft:
         """A related-work section on ``topic``: retrieve, group into themes, write one
         paragraph per theme, every sentence checked against the abstracts it cites.
         ``extractive`` quotes the abstracts instead of asking a model. ``outline_file``
         (as ``outline()`` wrote it, edited) replaces the search and the grouping.
         ``trace``, if given, collects every model answer and the papers considered (the
-        evals measure the raw answers with it)."""
+        evals measure the raw answers with it). ``verify``: the judge reads each written
+        sentence against each paper it cites; one no cited abstract supports is dropped
+        and listed with the rule failures (see ``reviewer.tasks.verify``)."""
         from reviewer.llm.db import calls_line
         from reviewer.tasks import related_work as rw
 
+        self._judge_wanted(verify, judge)
         plan = self._plan(
             topic, k, include, exclude, since, until, themes, outline_file, expand,
             summarize, extractive, concurrency, max_cost, trace, refresh,
         )  # fmt: skip
+        verifying = None
         try:
             sections, dropped = self._write_sections(plan, words, concurrency)
             totals = plan.totals()
+            verification = None
+            verifying = self._verifying(
+                verify,
+                judge,
+                max_cost=max_cost,
+                refresh=refresh,
+                concurrency=concurrency,
+                budget=plan.client.budget if plan.client is not None else None,
+            )
+            if verifying is not None:
+                with verifying:
+                    sections, rejected, notes = rw.verify_sections(
+                        verifying.verifier, plan.topic, sections, plan.candidates
+                    )
+                dropped = [*dropped, *rejected]
+                plan.trace.notes.extend(notes)
+                verification = verifying.report
             draft = rw.assemble(
                 plan.topic,
                 "extractive" if plan.client is None else "model",
@@ -566,6 +603,7 @@ class Reviewer:
                 plan.trace.notes,
                 plan.client.model if plan.client is not None else None,
                 totals,
+                verification,
             )
         finally:
             plan.close()
@@ -587,6 +625,8 @@ class Reviewer:
             f"{f.sentences_dropped} dropped; "
             + (calls_line(totals) if totals is not None else "extractive, no model calls")
         )
+        if verifying is not None:
+            verifying.note_footer("sentence")
         return draft
 
     def outline(
@@ -633,6 +673,11 @@ class Reviewer:
         *,
         context: str = "",
         aliases: dict[str, str] | None = None,
+        verify: bool | None = None,
+        judge: SupportJudge | None = None,
+        max_cost: float | None = None,
+        refresh: bool = False,
+        concurrency: int | None = None,
     ) -> DraftCheck:
         """Check a draft's sentences with the rules related-work's own sentences pass:
         every citation is a paper in the store, a sentence stating a finding cites one,
@@ -641,14 +686,21 @@ class Reviewer:
         DOI, exact title, or a citation key a draft gave the paper (unique in the store).
         ``context`` (the topic, a theme title): words a sentence may use freely.
         ``aliases``: citation -> store id, tried before the usual resolution (a
-        ``--bib`` key mapped to its paper). Needs no model."""
+        ``--bib`` key mapped to its paper). Needs no model, unless ``verify`` (default:
+        on when REVIEWER_JUDGE_MODEL is set; or pass any ``SupportJudge`` as ``judge``):
+        the judge then reads each sentence against each paper it cites, and its verdict
+        is the sentence's ``verdict``, with a ``judge-citation`` or ``judge-unsupported``
+        problem when it finds one (``reviewer.tasks.verify``; one call per sentence and
+        cited paper, cached, under ``max_cost``)."""
         from reviewer.claims import Problem, kind_of
         from reviewer.grounding import normalize_ws
         from reviewer.tasks.draft_model import sentence_problems, split_markers
+        from reviewer.tasks.verify import paper_premise
 
         items = [DraftSentence.model_validate(s) for s in sentences]
         if not items:
             raise UsageError("no sentences to check")
+        self._judge_wanted(verify, judge)
         parsed: list[tuple[str, list[str]]] = []
         for item in items:
             text, inline = split_markers(item.text)
@@ -687,12 +739,43 @@ class Reviewer:
                     kinds=[kind_of(p) for p in problems],
                 )
             )
+        verification = None
+        verifying = self._verifying(
+            verify, judge, max_cost=max_cost, refresh=refresh, concurrency=concurrency
+        )
+        if verifying is not None:
+
+            def cited(refs: list[str]) -> list[tuple[str, str]]:
+                """One (citation, premise) per stored paper the sentence cites."""
+                by_id: dict[str, tuple[str, str]] = {}
+                for ref in refs:
+                    if (paper := found[ref]) is not None and paper.id not in by_id:
+                        by_id[paper.id] = (ref, paper_premise(paper))
+                return list(by_id.values())
+
+            with verifying:
+                asked = [
+                    (check, cited(refs)) for check, (_, refs) in zip(checks, parsed, strict=True)
+                ]
+                verdicts = verifying.verifier.each(
+                    asked, lambda item: verifying.verifier.sentence(item[0].text, item[1])
+                )
+            for (check, premises), verdict in zip(asked, verdicts, strict=True):
+                if not premises:
+                    continue  # nothing to judge it against (the rules say why)
+                check.verdict = verdict.verdict
+                check.problems += verdict.problems
+                check.kinds += [p.kind for p in verdict.problems]
+                check.ok = not check.problems
+            verification = verifying.report
+            verifying.note_footer("sentence")
         passed = sum(c.ok for c in checks)
         return DraftCheck(
             sentences=checks,
             passed=passed,
             failed=len(checks) - passed,
             unknown_citations=[ref for ref, p in found.items() if p is None],
+            verification=verification,
         )
 
     def check_file(
@@ -702,6 +785,11 @@ class Reviewer:
         fmt: str | None = None,
         bib: str | Path | None = None,
         context: str = "",
+        verify: bool | None = None,
+        judge: SupportJudge | None = None,
+        max_cost: float | None = None,
+        refresh: bool = False,
+        concurrency: int | None = None,
     ) -> DraftCheck:
         """Check every sentence of a Markdown or LaTeX file as ``check_sentences`` does,
         each with the line it starts on. ``fmt``: markdown or latex (default: from the
@@ -709,7 +797,7 @@ class Reviewer:
         ``[@a; @b]``, ``[arxiv:2401.00001]`` or ``[key]``; LaTeX as ``\\cite{a,b}``
         and kin. ``bib``: a .bib file whose keys name stored papers by arXiv id, then
         DOI, then title; a key that names none is reported as an unknown citation.
-        Needs no model."""
+        Needs no model; ``verify`` and the rest as ``check_sentences``."""
         from reviewer.citing import parse_latex, parse_markdown, read_bib, read_document
 
         path = Path(path)
@@ -753,7 +841,16 @@ class Reviewer:
             DraftSentence(text=s.text.replace("[", "(").replace("]", ")"), citations=s.citations)
             for s in parsed
         ]
-        check = self.check_sentences(sentences, context=context, aliases=aliases)
+        check = self.check_sentences(
+            sentences,
+            context=context,
+            aliases=aliases,
+            verify=verify,
+            judge=judge,
+            max_cost=max_cost,
+            refresh=refresh,
+            concurrency=concurrency,
+        )
         for item, source in zip(check.sentences, parsed, strict=True):
             item.line = source.line
         return check
@@ -786,17 +883,22 @@ class Reviewer:
         concurrency: int | None = None,
         max_cost: float | None = None,
         refresh: bool = False,
+        verify: bool | None = None,
+        judge: SupportJudge | None = None,
     ) -> CompareTable:
         """One row per paper (the top ``k`` hits of ``topic`` and/or ``ids``), one cell
         per column, each with its evidence from the abstract or "not reported". Without
         ``columns``, the summary profile's ``compare_columns`` (those ``extractive`` can
-        fill, without a model)."""
+        fill, without a model). ``verify``: the judge reads each reported cell against
+        its paper's abstract; a cell it does not support is emptied ("unverified") and
+        noted in its row's ``notes``."""
         from reviewer.llm.db import calls_line
         from reviewer.tasks.compare import (
             EXTRACTIVE_COLUMNS,
             CompareTable,
             compare_rows,
             parse_columns,
+            verify_rows,
         )
 
         if columns is None:
@@ -815,7 +917,9 @@ class Reviewer:
         if not topic and not ids:
             raise UsageError('say which papers: reviewer compare "TOPIC" or --ids ID...')
         filters = self._filters(since, until)
+        self._judge_wanted(verify, judge)
         client, db = self._model_client(extractive, max_cost, refresh)
+        verifying = None
         try:
             papers = self.resolve(ids, "--ids: not in the store")
             if topic:
@@ -839,6 +943,17 @@ class Reviewer:
                     on_row=lambda _: self.reporter.advance(1),
                 )
             totals = db.totals(client.run_id) if client is not None and db is not None else None
+            verifying = self._verifying(
+                verify,
+                judge,
+                max_cost=max_cost,
+                refresh=refresh,
+                concurrency=concurrency,
+                budget=client.budget if client is not None else None,
+            )
+            if verifying is not None:
+                with verifying:
+                    rows = verify_rows(verifying.verifier, rows, papers)
         finally:
             if db is not None:
                 db.close()
@@ -856,6 +971,7 @@ class Reviewer:
                 "model": client.model if client is not None else None,
                 **({"calls": totals} if totals else {}),
             },
+            verification=verifying.report if verifying is not None else None,
         )
         for row in rows:
             for name, cell in row.cells.items():
@@ -867,6 +983,8 @@ class Reviewer:
             f"{f['cells_not_reported']} not reported, {f['cells_unverified']} unverified"
             + ("; " + calls_line(totals) if totals else "; extractive, no model calls")
         )
+        if verifying is not None:
+            verifying.note_footer("cell")
         return table
 
     # -- out of the store ----------------------------------------------------------------
@@ -968,6 +1086,80 @@ class Reviewer:
         )
         return run_digest(self, request)
 
+    # -- the judge (--verify) ------------------------------------------------------------
+
+    def support_judge(
+        self,
+        *,
+        max_cost: float | None = None,
+        refresh: bool = False,
+        budget: Budget | None = None,
+    ) -> LLMJudge:
+        """The judge --verify asks: the model REVIEWER_JUDGE_MODEL names (with
+        REVIEWER_JUDGE_API_BASE and REVIEWER_JUDGE_API_KEY), through the client every task
+        uses (cached, logged as task ``judge``, stopped by ``max_cost`` or the run's
+        ``budget``). A ConfigError naming the settings when none is set or its key is
+        missing. The caller closes ``judge.client.db``."""
+        from reviewer.llm.client import LLMClient, require_model
+        from reviewer.llm.cost import Budget
+        from reviewer.llm.db import LLMDatabase
+        from reviewer.settings import judge_settings
+        from reviewer.tasks.judge import LLMJudge
+
+        if not self.settings.judge_model:
+            raise ConfigError(
+                "--verify needs a judge model: set REVIEWER_JUDGE_MODEL",
+                hint="e.g. REVIEWER_JUDGE_MODEL=gpt-4o with OPENAI_API_KEY, or "
+                "REVIEWER_JUDGE_MODEL=openai/<name> with "
+                "REVIEWER_JUDGE_API_BASE=http://127.0.0.1:8080/v1; or leave out --verify.",
+            )
+        settings = judge_settings(self.settings)
+        try:
+            require_model(settings)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"the judge (REVIEWER_JUDGE_MODEL): {exc.message}",
+                hint="Export the key, or point REVIEWER_JUDGE_MODEL / REVIEWER_JUDGE_API_BASE "
+                "at another server; --no-verify skips the judge.",
+            ) from None
+        db = LLMDatabase(settings.llm_db_path)
+        return LLMJudge(LLMClient(settings, db, budget or Budget(max_cost), refresh=refresh))
+
+    def _judge_wanted(self, verify: bool | None, judge: SupportJudge | None) -> bool:
+        """Whether a run verifies: ``verify``, else when a judge is given or configured.
+        ``verify=True`` with neither is a ConfigError, raised before any work is done."""
+        if verify is False:
+            return False
+        if judge is not None:
+            return True
+        if verify is None and not self.settings.judge_model:
+            return False
+        if not self.settings.judge_model:
+            self.support_judge()  # raises the ConfigError naming REVIEWER_JUDGE_MODEL
+        return True
+
+    def _verifying(
+        self,
+        verify: bool | None,
+        judge: SupportJudge | None,
+        *,
+        max_cost: float | None = None,
+        refresh: bool = False,
+        concurrency: int | None = None,
+        budget: Budget | None = None,
+    ) -> _Verifying | None:
+        """The verification of one run, or None when it does not verify. A configured
+        judge shares the run's ``budget`` (so --max-cost bounds both models together)."""
+        from reviewer.tasks.verify import Verifier
+
+        if not self._judge_wanted(verify, judge):
+            return None
+        owned = judge is None
+        if judge is None:
+            judge = self.support_judge(max_cost=max_cost, refresh=refresh, budget=budget)
+        verifier = Verifier(judge, concurrency or self.settings.concurrency)
+        return _Verifying(verifier, self.reporter, owned)
+
     # -- internals -----------------------------------------------------------------------
 
     def _filters(self, since: DateLike, until: DateLike, has_code: bool = False) -> Filters:
@@ -1020,14 +1212,17 @@ class Reviewer:
         max_cost: float | None,
         refresh: bool = False,
         profile: Profile | None = None,
+        verify: bool | None = False,
+        judge: SupportJudge | None = None,
     ) -> SummarizeResult:
         from reviewer.llm.client import LLMClient
         from reviewer.llm.cost import Budget
         from reviewer.llm.db import LLMDatabase, calls_line
-        from reviewer.tasks.summarize import summarize_papers
+        from reviewer.tasks.summarize import summarize_papers, verify_summary
 
         db = LLMDatabase(self.settings.llm_db_path)
         report = None
+        verifying = None
         try:
             client = LLMClient(self.settings, db, Budget(max_cost), refresh=refresh)
             workers = concurrency or self.settings.concurrency
@@ -1062,6 +1257,31 @@ class Reviewer:
                 )
                 totals = db.totals(client.run_id)
                 self.reporter.note(done + calls_line(totals))
+            verifying = self._verifying(
+                verify,
+                judge,
+                max_cost=max_cost,
+                refresh=refresh,
+                concurrency=workers,
+                budget=client.budget,
+            )
+            if verifying is not None:
+                by_id = {p.id: p for p in papers}
+                with verifying:
+                    report.summaries = verifying.verifier.each(
+                        report.summaries,
+                        lambda s: verify_summary(verifying.verifier, s, by_id[s.paper_id], profile),
+                    )
+                for summary in report.summaries:
+                    # The pruned summary replaces the one summarize_one stored.
+                    db.put_summary(summary.model_dump(mode="json"))
+                    for item in summary.dropped:
+                        if item.reason.startswith("the judge"):
+                            self.reporter.note(
+                                f"dropped from {summary.paper_id}: {item.field}: {item.reason}: "
+                                f"{item.value[:100]!r}"
+                            )
+                verifying.note_footer("TL;DR or finding", "TL;DRs and findings")
         finally:
             db.close()
         result = SummarizeResult(
@@ -1069,6 +1289,7 @@ class Reviewer:
             failed=[FailedPaper(id=pid, why=why) for pid, why in report.failed],
             calls=totals,
             stopped=report.stopped.message if report.stopped is not None else None,
+            verification=verifying.report if verifying is not None else None,
         )
         result.stop_with(report.stopped)
         return result
@@ -1246,6 +1467,40 @@ class Reviewer:
                 workers,
                 on_section=lambda _: self.reporter.advance(1),
             )
+
+
+class _Verifying:
+    """One run's verification: its ``Verifier`` and, for a model judge, the judge's call
+    totals; the footer line on stderr. ``with`` it around the judging, so that a judge
+    the API opened is closed and its totals are taken whatever happens."""
+
+    def __init__(self, verifier: Verifier, reporter: Reporter, owned: bool) -> None:
+        self.verifier = verifier
+        self.reporter = reporter
+        self.owned = owned
+
+    @property
+    def report(self) -> Verification:
+        return self.verifier.report
+
+    def __enter__(self) -> _Verifying:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from reviewer.tasks.judge import LLMJudge
+
+        judge = self.verifier.judge
+        if isinstance(judge, LLMJudge):
+            client = judge.client
+            self.report.judge_calls = client.db.totals(client.run_id)
+            if self.owned:
+                client.db.close()
+
+    def note_footer(self, noun: str, plural: str | None = None) -> None:
+        """'verified N sentences: M unsupported (judge MODEL: C calls, $cost)'."""
+        self.reporter.note(self.report.footer(noun, plural))
+        if self.report.stopped:
+            self.reporter.note(f"the judge stopped: {self.report.stopped}")
 
 
 class _DraftPlan:

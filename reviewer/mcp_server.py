@@ -102,10 +102,21 @@ Expand = Annotated[
     bool,
     Field(description="With a model: let it add up to 3 other phrasings of the topic."),
 ]
+Verify = Annotated[
+    bool | None,
+    Field(
+        description="Ask the judge model (REVIEWER_JUDGE_MODEL) whether the cited abstracts "
+        "support what was written, and drop or mark what they do not: one judge call per "
+        "sentence and cited paper (per cell, TL;DR or finding), cached, within max_cost. "
+        "Default: on when the server has REVIEWER_JUDGE_MODEL."
+    ),
+]
 
 # The library's messages name CLI options and commands; here they are tool arguments
 # and tools (other commands, such as `reviewer config show`, stay: the user runs them).
-_OPTION = re.compile(r"--(extractive|since|until|include|exclude|ids|columns|max-cost|mode|sort)")
+_OPTION = re.compile(
+    r"--(extractive|since|until|include|exclude|ids|columns|max-cost|mode|sort|verify)"
+)
 _COMMAND = re.compile(r"`reviewer (search|list|show|stats|summarize|compare|related-work)`")
 _TOOL = {"list": "list_papers", "related-work": "related_work"}
 
@@ -305,6 +316,7 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         k: Annotated[int, Field(ge=1, le=50, description="With query: how many hits.")] = 5,
         profile: SummaryProfile = None,
         max_cost: MaxCost = None,
+        verify: Verify = None,
     ) -> CallToolResult:
         """A grounded summary of each paper named by ids and/or the top k hits of query:
         a TL;DR and the fields of the summary profile (general: problem, contribution,
@@ -315,8 +327,12 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         (REVIEWER_MODEL in the server's environment)."""
 
         def work(rv: Reviewer) -> list[str]:
-            result = rv.summarize(ids, query=query, k=k, profile=profile, max_cost=max_cost)
+            result = rv.summarize(
+                ids, query=query, k=k, profile=profile, max_cost=max_cost, verify=verify
+            )
             result.raise_if_stopped()
+            if result.verification is not None:
+                result.verification.raise_if_stopped()
             if result.failed and not result.summaries:
                 from reviewer.errors import LLMError
 
@@ -351,6 +367,7 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         until: Until = None,
         extractive: Extractive = False,
         max_cost: MaxCost = None,
+        verify: Verify = None,
     ) -> CallToolResult:
         """A comparison table of papers (the top k hits of topic and/or ids): one row per
         paper, one cell per column, each cell with its evidence from the abstract or
@@ -371,7 +388,10 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
                 until=until,
                 extractive=extractive,
                 max_cost=max_cost,
+                verify=verify,
             )
+            if table.verification is not None:
+                table.verification.raise_if_stopped()
             return [to_json(table)]
 
         return await tools.run(ctx, work)
@@ -393,6 +413,7 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
             bool, Field(description="Also return the draft as Markdown with numbered references.")
         ] = True,
         max_cost: MaxCost = None,
+        verify: Verify = None,
     ) -> CallToolResult:
         """Draft a related-work section on topic from the papers in the store: retrieve
         (plus include, minus exclude), group into themes, one paragraph per theme. Every
@@ -418,7 +439,10 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
                 extractive=extractive,
                 expand=expand,
                 max_cost=max_cost,
+                verify=verify,
             )
+            if draft.verification is not None:
+                draft.verification.raise_if_stopped()
             return [to_json(draft), *([to_markdown(draft)] if markdown else [])]
 
         return await tools.run(ctx, work)
@@ -481,6 +505,15 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         topic: Annotated[
             str, Field(description="The topic or section title: words a sentence may use freely.")
         ] = "",
+        verify: Annotated[
+            bool,
+            Field(
+                description="Also ask the judge model (REVIEWER_JUDGE_MODEL) whether each "
+                "cited abstract supports each sentence: one call per sentence and cited "
+                "paper, cached. Off by default here: without it the tool calls no model."
+            ),
+        ] = False,
+        max_cost: MaxCost = None,
     ) -> CallToolResult:
         """Check your own draft sentences against the abstracts they cite, with the rules
         related_work's sentences pass: every citation names a paper in the store (store
@@ -488,10 +521,15 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         finding cites a paper, every number occurs in a cited abstract, most words occur
         in the cited abstracts, no sentence is cut off or repeated. Returns JSON: per
         sentence ok, problems, cited_ids and unknown_citations; passed/failed counts.
-        Needs no model. Fix or drop every sentence that is not ok."""
+        Needs no model, unless verify=true: then each sentence also has the judge's
+        verdict, and a judge-unsupported or judge-citation problem when it finds one. Fix
+        or drop every sentence that is not ok."""
 
         def work(rv: Reviewer) -> list[str]:
-            return [_json(rv.check_sentences(sentences, context=topic).model_dump(mode="json"))]
+            check = rv.check_sentences(sentences, context=topic, verify=verify, max_cost=max_cost)
+            if check.verification is not None:
+                check.verification.raise_if_stopped()
+            return [_json(check.model_dump(mode="json"))]
 
         return await tools.run(ctx, work)
 

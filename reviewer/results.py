@@ -4,7 +4,7 @@ prints (``model_dump(mode="json")``). The writing tasks' own models
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
@@ -13,6 +13,7 @@ from reviewer.errors import BudgetExceeded
 from reviewer.removal import RemovalReport as RemovalReport
 from reviewer.removal import RemovedPaper as RemovedPaper
 from reviewer.tasks.summary_model import PaperSummary
+from reviewer.tasks.verify import Verification
 
 # The keys every summary has; the others are its profile's fields.
 SUMMARY_CORE_FIELDS: tuple[str, ...] = tuple(PaperSummary.model_fields)
@@ -158,6 +159,10 @@ class SummarizeResult(_MayStop):
     failed: list[FailedPaper]
     calls: dict[str, Any] = Field(description="Model calls, tokens and cost of this run.")
     stopped: str | None = Field(None, description="Why the run stopped early (--max-cost).")
+    verification: Verification | None = Field(
+        default=None,
+        description="What --verify's judge did to the TL;DRs and findings (None without it).",
+    )
 
 
 class CacheCleared(BaseModel):
@@ -226,6 +231,12 @@ class SentenceCheck(BaseModel):
     line: int | None = Field(
         default=None, description="The line of the checked file the sentence starts on, from 1."
     )
+    verdict: Literal["supported", "citation", "unsupported", "not judged"] | None = Field(
+        default=None,
+        description="The judge's verdict with --verify: supported; 'citation' (supported, but "
+        "a citation's abstract does not support it); unsupported; 'not judged' (the judge "
+        "stopped). None without --verify, or when it cites no stored paper.",
+    )
 
 
 class DraftCheck(BaseModel):
@@ -236,6 +247,9 @@ class DraftCheck(BaseModel):
     failed: int
     unknown_citations: list[str] = Field(
         description="Every citation that names no paper in the store."
+    )
+    verification: Verification | None = Field(
+        default=None, description="What --verify's judge did (None without --verify)."
     )
 
 

@@ -105,6 +105,23 @@ class Settings(BaseSettings):
         description="USD per million output tokens; overrides litellm's price map.",
     )
 
+    # -- the judge --verify asks whether each cited abstract supports a claim ----------
+    judge_model: str | None = Field(
+        default=None,
+        description="litellm model string of the judge --verify asks (e.g. gpt-4o); when "
+        "set, --verify is on by default. Unset = no verification.",
+    )
+    judge_api_base: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible server for the judge (not inherited "
+        "from REVIEWER_API_BASE).",
+    )
+    judge_api_key: SecretStr | None = Field(
+        default=None,
+        description="Key for REVIEWER_JUDGE_API_BASE (never logged or printed); hosted "
+        "providers read their usual variables.",
+    )
+
     # -- mail: the weekly digest -----------------------------------------------------
     smtp_host: str | None = Field(default=None, description="SMTP server host name.")
     smtp_port: int | None = Field(
@@ -180,6 +197,21 @@ class Settings(BaseSettings):
     @property
     def bm25_path(self) -> Path:
         return self.home / "bm25"
+
+
+def judge_settings(settings: Settings) -> Settings:
+    """The settings the judge's client runs with: REVIEWER_JUDGE_MODEL, _API_BASE and
+    _API_KEY in place of the writing model's (the server and key are not inherited). The
+    price overrides are for the writing model: they apply to the judge only when it is the
+    same model."""
+    update: dict[str, Any] = {
+        "model": settings.judge_model,
+        "api_base": settings.judge_api_base,
+        "api_key": settings.judge_api_key,
+    }
+    if settings.judge_model != settings.model:
+        update |= {"input_cost_per_mtok": None, "output_cost_per_mtok": None}
+    return settings.model_copy(update=update)
 
 
 def check_config_file(path: Path) -> None:

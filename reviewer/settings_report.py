@@ -46,6 +46,23 @@ def settings_report(settings: Settings) -> dict[str, Any]:
     keys = {k: mask(v) for k in KEY_VARIABLES if (v := os.environ.get(k))}
     if settings.api_key is not None:
         keys["REVIEWER_API_KEY"] = mask(settings.api_key.get_secret_value())
+    if settings.judge_api_key is not None:
+        keys["REVIEWER_JUDGE_API_KEY"] = mask(settings.judge_api_key.get_secret_value())
+    # The judge --verify asks (on by default when it is set); its key only masked.
+    judge = {
+        "model": settings.judge_model,
+        "api_base": settings.judge_api_base,
+        "key_sent": (
+            "REVIEWER_JUDGE_API_KEY"
+            if settings.judge_api_base and settings.judge_api_key
+            else "none (custom server)"
+            if settings.judge_api_base
+            else "the provider's variable"
+        )
+        if settings.judge_model
+        else None,
+        "verify_by_default": bool(settings.judge_model),
+    }
     llm_settings = {
         "timeout_s": settings.llm_timeout,
         "transport_retries": settings.llm_retries,
@@ -69,6 +86,7 @@ def settings_report(settings: Settings) -> dict[str, Any]:
         ),
         "missing": missing,
         "llm": llm_settings,
+        "judge": judge,
         "home": str(settings.home),
         "store": settings.chroma_url or str(settings.chroma_path),
         "embedder": settings.embedder,

@@ -29,9 +29,12 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("REVIEWER_CHROMA_URL", raising=False)
     monkeypatch.delenv("REVIEWER_EMBEDDER", raising=False)
     monkeypatch.delenv("REVIEWER_COLLECTION", raising=False)
-    # Mail settings and a config file of the machine must not reach a test.
+    # Mail and judge settings and a config file of the machine must not reach a test.
     for name in list(os.environ):
-        if name.startswith(("REVIEWER_SMTP_", "REVIEWER_MAIL_")) or name == "REVIEWER_CONFIG":
+        # A judge model of the machine would turn --verify on in every test.
+        if name.startswith(("REVIEWER_SMTP_", "REVIEWER_MAIL_", "REVIEWER_JUDGE_")) or (
+            name == "REVIEWER_CONFIG"
+        ):
             monkeypatch.delenv(name)
     return home
 

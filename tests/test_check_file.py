@@ -270,7 +270,8 @@ def test_an_uncited_finding_exits_1(small_home: Path, tmp_path: Path) -> None:
     result = run_cli("check", path, "--json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"sentences", "passed", "failed", "unknown_citations"}
+    assert set(data) == {"sentences", "passed", "failed", "unknown_citations", "verification"}
+    assert data["verification"] is None  # no judge model: --verify is off
     assert (data["passed"], data["failed"], data["unknown_citations"]) == (1, 1, [])
     first, second = data["sentences"]
     assert set(first) >= {

@@ -10,12 +10,16 @@ import typer
 
 from reviewer.cli.output import (
     JSON_OPT,
+    MAX_COST_OPT,
+    REFRESH_OPT,
+    VERIFY_OPT,
     Column,
     choice,
     emit_json,
     info,
     open_reviewer,
     print_records,
+    raise_if_judge_stopped,
     reflow,
 )
 
@@ -53,6 +57,9 @@ def check(
     only_problems: bool = typer.Option(
         False, "--only-problems", help="Show only the sentences with a problem."
     ),
+    verify: bool | None = VERIFY_OPT,
+    max_cost: float | None = MAX_COST_OPT,
+    refresh: bool = REFRESH_OPT,
 ) -> None:
     """Check every sentence of a text you wrote against the papers in the store.
 
@@ -60,6 +67,11 @@ def check(
     a citation that names no stored paper, a finding stated without a citation, numbers
     that are not in the cited abstracts, and words most of which are not in them. Needs
     no model. Headings, code, tables, comments, figures and display math are skipped.
+
+    With --verify (on by default when REVIEWER_JUDGE_MODEL is set) a judge model also
+    reads each sentence against each paper it cites, one call per sentence and cited
+    paper: judge-unsupported when no cited abstract supports it, judge-citation when one
+    citation does not while another does.
 
     Markdown citations (pandoc's; a page locator is dropped):
 
@@ -79,7 +91,15 @@ def check(
     read."""
     if fmt is not None:
         choice(fmt, CHECK_FORMATS, "--format")
-    result = open_reviewer().check_file(file, fmt=fmt, bib=bib, context=context)
+    result = open_reviewer().check_file(
+        file,
+        fmt=fmt,
+        bib=bib,
+        context=context,
+        verify=verify,
+        max_cost=max_cost,
+        refresh=refresh,
+    )
     shown = [s for s in result.sentences if not (only_problems and s.ok)]
     if as_json:
         data = result.model_dump(mode="json")
@@ -92,6 +112,7 @@ def check(
         f"{len(result.sentences)} sentences, {result.failed} with problems"
         + (f"; citations that name no stored paper: {', '.join(unknown)}" if unknown else "")
     )
+    raise_if_judge_stopped(result)
     if result.failed or unknown:
         raise typer.Exit(1)
 

@@ -13,6 +13,7 @@ from reviewer.cli.output import (
     MAX_COST_OPT,
     PROFILE_OPT,
     REFRESH_OPT,
+    VERIFY_OPT,
     Column,
     emit_json,
     emit_rows,
@@ -40,6 +41,7 @@ def summarize(
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
     refresh: bool = REFRESH_OPT,
+    verify: bool | None = VERIFY_OPT,
 ) -> None:
     """Write a grounded summary of each paper: a TL;DR and the fields of the summary
     profile. The default, general, has problem, contribution, method, task, datasets,
@@ -48,6 +50,8 @@ def summarize(
 
     Every quote must occur verbatim in the abstract and every number in it; answers that
     fail are sent back to the model, and what still fails is dropped and listed on stderr.
+    With --verify a judge model reads the TL;DR and each finding against the abstract, and
+    what it does not support is dropped the same way.
     Summaries are cached: repeating a run makes no model call. Needs REVIEWER_MODEL."""
     result = open_reviewer().summarize(
         list(ids or []),
@@ -57,6 +61,7 @@ def summarize(
         concurrency=concurrency,
         max_cost=max_cost,
         refresh=refresh,
+        verify=verify,
     )
     data = [s.model_dump(mode="json") for s in result.summaries]
     if as_json:
@@ -64,6 +69,8 @@ def summarize(
     else:
         _print_summaries(data)
     result.raise_if_stopped()
+    if result.verification is not None:
+        result.verification.raise_if_stopped()
     if result.failed and not result.summaries:
         from reviewer.errors import LLMError
 
@@ -254,6 +261,11 @@ def config_show(as_json: bool = JSON_OPT) -> None:
         out(f"  {name} = {value}\n")
     for name, setting in llm_settings.items():
         out(f"{name + ':':<21} {setting if setting is not None else '(litellm price map)'}\n")
+    judge = data["judge"]
+    out(f"judge:      {judge['model'] or '(not set: --verify is off)'}\n")
+    if judge["model"]:
+        out(f"judge base: {judge['api_base'] or '(provider default)'}\n")
+        out(f"judge key:  {judge['key_sent']}\n")
     for name in ("home", "store", "embedder", "call_log", "prompts"):
         out(f"{name + ':':<11} {data[name]}\n")
     for name, setting in data["mail"].items():

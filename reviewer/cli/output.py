@@ -368,6 +368,23 @@ EXTRACTIVE_OPT = typer.Option(
     "(clearly labelled; every sentence cited).",
 )
 
+VERIFY_OPT = typer.Option(
+    None,
+    "--verify/--no-verify",
+    help="Ask the judge model (REVIEWER_JUDGE_MODEL) whether the cited abstracts support "
+    "what was written, and drop or mark what they do not. It costs one judge call per "
+    "sentence and cited paper (per cell, TL;DR or finding for compare and summarize), "
+    "cached and counted against --max-cost. Default: on when REVIEWER_JUDGE_MODEL is set.",
+    show_default=False,
+)
+
+
+def raise_if_judge_stopped(result: Any) -> None:
+    """After the output: the judge's failure (exit 7) or budget stop (exit 8), if any."""
+    verification = getattr(result, "verification", None)
+    if verification is not None:
+        verification.raise_if_stopped()
+
 
 class ConsoleReporter:
     """The library's notes as lines on stderr, and its counted work as a progress bar

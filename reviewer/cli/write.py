@@ -16,9 +16,11 @@ from reviewer.cli.output import (
     REFRESH_OPT,
     SINCE_OPT,
     UNTIL_OPT,
+    VERIFY_OPT,
     choice,
     info,
     open_reviewer,
+    raise_if_judge_stopped,
     reflow,
     write_output,
 )
@@ -97,6 +99,7 @@ def related_work(
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
     refresh: bool = REFRESH_OPT,
+    verify: bool | None = VERIFY_OPT,
 ) -> None:
     """Draft a related-work section on TOPIC from the papers in the store.
 
@@ -104,7 +107,9 @@ def related_work(
     groups them into themes, and writes one paragraph per theme that compares the papers.
     Grounding is enforced in code: every citation is one of the retrieved papers, every
     sentence that states a finding cites one, every number occurs in a cited abstract.
-    Sentences that still fail after the re-asks are dropped and listed on stderr.
+    Sentences that still fail after the re-asks are dropped and listed on stderr. With
+    --verify a judge model reads each sentence against each paper it cites; a sentence no
+    cited abstract supports is dropped and listed the same way.
 
     Markdown has numbered references; LaTeX has \\cite{key} and --bib writes the entries
     (arXiv eprint, DOI, URL, authors, year from the store, never from the model); JSON
@@ -135,7 +140,7 @@ def related_work(
     if outline:
         _write_out(out, render.outline_text(rv.outline(topic, **options), fmt))
         return
-    draft = rv.related_work(topic, words=words, **options)
+    draft = rv.related_work(topic, words=words, verify=verify, **options)
     text = {"markdown": render.to_markdown, "latex": render.to_latex, "json": render.to_json}[fmt](
         draft
     )
@@ -144,6 +149,7 @@ def related_work(
         _write_out(bib, rv.bibtex(draft))
     elif fmt == "latex":
         info("The \\cite keys need their entries: add --bib refs.bib.")
+    raise_if_judge_stopped(draft)
 
 
 def compare(
@@ -175,13 +181,16 @@ def compare(
     concurrency: int | None = CONCURRENCY_OPT,
     max_cost: float | None = MAX_COST_OPT,
     refresh: bool = REFRESH_OPT,
+    verify: bool | None = VERIFY_OPT,
 ) -> None:
     """Compare papers in a table: one row per paper, one column per aspect.
 
     Each cell is filled from that paper's abstract with the words that state it as
     evidence, or says "not reported" where the abstract is silent. A cell whose evidence
     is not verbatim in the abstract, or whose numbers are not in its evidence, is sent
-    back to the model; if it still fails it is shown as "unverified", never as fact.
+    back to the model; if it still fails it is shown as "unverified", never as fact. With
+    --verify a judge model reads each reported cell against the abstract, and a cell it
+    does not support is emptied and shown as "unverified" too.
     The code column comes from the paper's code links. CSV and JSON carry each cell's
     evidence; Markdown lists it under the table.
 
@@ -205,8 +214,10 @@ def compare(
         concurrency=concurrency,
         max_cost=max_cost,
         refresh=refresh,
+        verify=verify,
     )
     _write_out(out, {"markdown": to_markdown, "csv": to_csv, "json": to_json}[fmt](table))
+    raise_if_judge_stopped(table)
 
 
 def register(app: typer.Typer) -> None:

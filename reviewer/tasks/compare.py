@@ -33,6 +33,7 @@ from reviewer.grounding import (
 from reviewer.llm.client import LLMClient, Outcome, best_answer
 from reviewer.prompts import load_prompt
 from reviewer.tasks.draft_model import DISCOURSE_WORDS
+from reviewer.tasks.verify import Verification, Verifier, cell_claim, paper_premise
 
 TASK = "compare"
 DEFAULT_COLUMNS = ("task", "modality", "datasets", "metrics", "results", "code")
@@ -116,6 +117,11 @@ class Cell(BaseModel):
     status: Literal["reported", "not reported", "unverified"]
     source: Literal["abstract", "metadata", "none"] = "abstract"
     reason: str | None = Field(default=None, description="Why an unverified cell was dropped.")
+    verdict: Literal["supported", "unsupported", "not judged"] | None = Field(
+        default=None,
+        description="The judge's verdict with --verify on a reported cell: an unsupported "
+        "cell is emptied (status 'unverified'); 'not judged' when the judge stopped.",
+    )
 
 
 class Row(BaseModel):
@@ -125,6 +131,10 @@ class Row(BaseModel):
     url: str | None
     cells: dict[str, Cell]
     validation: Literal["passed", "pruned", "extractive", "failed"]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What --verify's judge emptied in this row, and why.",
+    )
 
 
 class CompareTable(BaseModel):
@@ -133,6 +143,9 @@ class CompareTable(BaseModel):
     mode: Literal["model", "extractive"]
     rows: list[Row]
     footer: dict[str, Any]
+    verification: Verification | None = Field(
+        default=None, description="What --verify's judge did (None without --verify)."
+    )
 
 
 def parse_columns(text: str) -> list[str]:
@@ -297,3 +310,34 @@ def compare_rows(
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return list(pool.map(one, papers))
+
+
+def verify_rows(verifier: Verifier, rows: Sequence[Row], papers: Sequence[Any]) -> list[Row]:
+    """The judge reads every reported cell whose value comes from the abstract (not a
+    code link from the metadata) as "column: value" against its paper's title and
+    abstract (``reviewer.tasks.verify``). A cell it does not support is emptied and
+    marked "unverified", with the reason in the cell and in the row's notes."""
+    by_id = {p.id: p for p in papers}
+    asked = [
+        (row, column)
+        for row in rows
+        for column, cell in row.cells.items()
+        if cell.status == "reported" and cell.source == "abstract"
+    ]
+    verdicts = verifier.each(
+        asked,
+        lambda item: verifier.claim(
+            cell_claim(item[1], item[0].cells[item[1]].value), paper_premise(by_id[item[0].id])
+        ),
+    )
+    for (row, column), verdict in zip(asked, verdicts, strict=True):
+        cell = row.cells[column]
+        if verdict != "unsupported":
+            row.cells[column] = cell.model_copy(update={"verdict": verdict})
+            continue
+        why = f"the judge ({verifier.name}) finds the abstract does not support {cell.value!r}"
+        row.cells[column] = Cell(
+            value="", status="unverified", source="none", reason=why, verdict="unsupported"
+        )
+        row.notes.append(f"{column}: emptied: {why}")
+    return list(rows)

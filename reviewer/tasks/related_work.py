@@ -51,6 +51,7 @@ from reviewer.tasks.themes import (
     name_groups,
     split_groups,
 )
+from reviewer.tasks.verify import Verification, Verifier
 
 TASK = "related-work"
 
@@ -62,6 +63,15 @@ class CitedSentence(BaseModel):
     citations: list[str] = Field(description="Citation keys, each one of the references.")
     quote: bool = Field(
         default=False, description="True when the text is quoted verbatim from the abstract."
+    )
+    verdict: Literal["supported", "citation", "not judged"] | None = Field(
+        default=None,
+        description="The judge's verdict with --verify: supported; 'citation' (supported, but "
+        "a citation's abstract does not support it, see problems); 'not judged' (the judge "
+        "stopped). None without --verify and for quoted sentences.",
+    )
+    problems: list[str] = Field(
+        default_factory=list, description="What the judge reported about a kept sentence."
     )
 
 
@@ -94,7 +104,9 @@ class DroppedSentence(BaseModel):
     citations: list[str]
     reasons: list[str]
     kinds: list[str] = Field(
-        default_factory=list, description="The kind of each reason, in the order of reasons."
+        default_factory=list,
+        description="The kind of each reason, in order ('number-misattributed', "
+        "'judge-unsupported', ...).",
     )
 
 
@@ -138,6 +150,9 @@ class RelatedWorkDraft(BaseModel):
     dropped: list[DroppedSentence]
     notes: list[str]
     footer: Footer
+    verification: Verification | None = Field(
+        default=None, description="What --verify's judge did (None without --verify)."
+    )
 
 
 # -- candidates --------------------------------------------------------------------
@@ -540,6 +555,7 @@ def assemble(
     notes: Sequence[str],
     model: str | None,
     totals: dict[str, Any] | None,
+    verification: Verification | None = None,
 ) -> RelatedWorkDraft:
     """Number the references by first citation and count what the footer reports."""
     by_key = {c.key: c for c in candidates}
@@ -587,6 +603,7 @@ def assemble(
         dropped=list(dropped),
         notes=list(notes),
         footer=footer,
+        verification=verification,
     )
 
 
@@ -634,3 +651,73 @@ def write_sections(
     sections = [s for s, _ in results]
     dropped = [d for _, ds in results for d in ds]
     return sections, dropped
+
+
+# -- verification (--verify) ----------------------------------------------------------
+
+
+def verify_sections(
+    verifier: Verifier,
+    topic: str,
+    sections: Sequence[Section],
+    candidates: Sequence[Candidate],
+) -> tuple[list[Section], list[DroppedSentence], list[str]]:
+    """The judge reads every written sentence that passed the rules (quoted ones are the
+    abstracts' own words and are not asked about) against each paper it cites
+    (``reviewer.tasks.verify``). A sentence no cited abstract supports is dropped like a
+    rule failure; a kept sentence with a citation that does not support it carries the
+    problem and is noted. A theme left without a sentence is quoted from its abstracts
+    instead, as when the rules drop every sentence. Returns the sections, the sentences
+    dropped and the notes."""
+    by_key = {c.key: c for c in candidates}
+    asked = [
+        (i, j, sentence)
+        for i, section in enumerate(sections)
+        for j, sentence in enumerate(section.sentences)
+        if not sentence.quote
+    ]
+    verdicts = verifier.each(
+        asked,
+        lambda item: verifier.sentence(
+            item[2].text, [(key, by_key[key].source) for key in item[2].citations]
+        ),
+    )
+    verdict_of = {(i, j): v for (i, j, _), v in zip(asked, verdicts, strict=True)}
+    result: list[Section] = []
+    dropped: list[DroppedSentence] = []
+    notes: list[str] = []
+    for i, section in enumerate(sections):
+        kept: list[CitedSentence] = []
+        for j, sentence in enumerate(section.sentences):
+            verdict = verdict_of.get((i, j))
+            if verdict is None:
+                kept.append(sentence)
+                continue
+            if verdict.verdict == "unsupported":
+                dropped.append(
+                    DroppedSentence(
+                        theme=section.theme,
+                        text=sentence.text,
+                        citations=list(sentence.citations),
+                        reasons=[str(p) for p in verdict.problems],
+                        kinds=[p.kind for p in verdict.problems],
+                    )
+                )
+                continue
+            problems = [f"{p.kind}: {p}" for p in verdict.problems]
+            kept.append(
+                sentence.model_copy(update={"verdict": verdict.verdict, "problems": problems})
+            )
+            if problems:
+                notes.append(f"{section.theme}: {sentence.text[:80]!r}: " + "; ".join(problems))
+        if kept or not section.sentences:
+            result.append(section.model_copy(update={"sentences": kept}))
+            continue
+        theme = Theme(title=section.theme, paper_ids=section.paper_ids, source=section.theme_source)
+        quoted = extractive_section(topic, theme, _members(theme, candidates))
+        quoted.note = (
+            "the judge supported no sentence of the model's paragraph: sentences quoted "
+            "from the abstracts instead"
+        )
+        result.append(quoted)
+    return result, dropped, notes

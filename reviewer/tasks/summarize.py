@@ -20,11 +20,13 @@ from reviewer.profiles import Profile, load_profile
 from reviewer.prompts import RenderedPrompt, load_prompt
 from reviewer.render.safe import http_url
 from reviewer.tasks.summary_model import (
+    Dropped,
     PaperSummary,
     build_summary,
     draft_model,
     grounding_problems,
 )
+from reviewer.tasks.verify import Verifier, paper_premise
 
 PROMPT_ID = "summarize_paper"
 
@@ -148,3 +150,47 @@ def summarize_papers(
                 queue.clear()
     report.summaries = [by_id[p.id] for p in papers if p.id in by_id]
     return report
+
+
+def verify_summary(
+    verifier: Verifier, summary: PaperSummary, paper: Any, profile: Profile
+) -> PaperSummary:
+    """The judge reads the model's TL;DR and each claim of the profile's quotes fields
+    (general: findings and limitations) against the paper's title and abstract
+    (``reviewer.tasks.verify``). What it does not support is pruned as an ungrounded
+    answer is: the TL;DR gives way to the abstract's first sentence, a claim is removed
+    (a field left empty is a failed field), each listed in ``dropped``."""
+    from reviewer.grounding import first_sentence
+
+    data = summary.model_dump(mode="json")
+    asked: list[tuple[str, str, str]] = []  # (field, path, claim)
+    if summary.tldr_source == "model":
+        asked.append(("tldr", "tldr", summary.tldr))
+    for spec in profile.of_kind("quotes"):
+        for i, item in enumerate(data.get(spec.name) or []):
+            asked.append((spec.name, f"{spec.name}[{i}]", str(item[spec.claim_key])))
+    premise = paper_premise(paper)
+    verdicts = [verifier.claim(claim, premise) for _, _, claim in asked]
+    bad = {
+        path: claim
+        for (_, path, claim), v in zip(asked, verdicts, strict=True)
+        if v == "unsupported"
+    }
+    if not bad:
+        return summary
+    reason = f"the judge ({verifier.name}) finds the abstract does not support it"
+    dropped = [
+        *data["dropped"],
+        *(Dropped(field=p, value=c, reason=reason).model_dump() for p, c in bad.items()),
+    ]
+    failed = list(summary.failed_fields)
+    if "tldr" in bad:
+        data |= {"tldr": first_sentence(paper.abstract), "tldr_source": "abstract"}
+    for spec in profile.of_kind("quotes"):
+        items = data.get(spec.name) or []
+        kept = [x for i, x in enumerate(items) if f"{spec.name}[{i}]" not in bad]
+        if items and not kept and spec.name not in failed:
+            failed.append(spec.name)
+        data[spec.name] = kept
+    data |= {"dropped": dropped, "failed_fields": failed, "validation": "pruned"}
+    return type(summary).model_validate(data)
