@@ -84,7 +84,8 @@ async def _session(home: Path, errlog: Any) -> dict[str, Any]:
         out["outline"] = await client.call_tool(
             "outline", {"topic": QUERY, "k": 6, "themes": 2, "extractive": True}
         )
-        quote = split_sentences(hit["abstract"])[0]
+        # A quote in quotation marks: the same words unquoted would be a copy.
+        quote = f"“{split_sentences(hit['abstract'])[0].rstrip('.')}”."
         assert MISSING_NUMBER not in hit["abstract"]
         considered = json.loads(out["related_work"].content[0].text)["considered"]
         key = next(c["key"] for c in considered if c["id"] == hit["id"])
@@ -95,7 +96,7 @@ async def _session(home: Path, errlog: Any) -> dict[str, Any]:
                 "citations": [hit["id"]],
             },
             # The draft's citation key, inline: the same sentence again.
-            {"text": f"{quote.rstrip('.')} [{key}]."},
+            {"text": f"{quote.rstrip('.')} [{key}]."},  # “…” [key].
             {"text": quote, "citations": ["nosuch2099paper"]},
         ]
         out["check_draft"] = await client.call_tool(
