@@ -678,6 +678,7 @@ class Reviewer:
         max_cost: float | None = None,
         refresh: bool = False,
         concurrency: int | None = None,
+        by_model: bool = False,
     ) -> DraftCheck:
         """Check a draft's sentences with the rules related-work's own sentences pass:
         every citation is a paper in the store, a sentence stating a finding cites one,
@@ -691,7 +692,10 @@ class Reviewer:
         the judge then reads each sentence against each paper it cites, and its verdict
         is the sentence's ``verdict``, with a ``judge-citation`` or ``judge-unsupported``
         problem when it finds one (``reviewer.tasks.verify``; one call per sentence and
-        cited paper, cached, under ``max_cost``)."""
+        cited paper, cached, under ``max_cost``). ``by_model``: the draft is a model's
+        (an assistant's), held to the rules of related-work's own sentences in full; a
+        person's text is not held to the authors'-voice and unknown-name rules, and a copy
+        is 15 words rather than 10 (``reviewer.claims``)."""
         from reviewer.claims import Problem, kind_of
         from reviewer.grounding import normalize_ws
         from reviewer.tasks.draft_model import sentence_problems, split_markers
@@ -721,7 +725,7 @@ class Reviewer:
         checks: list[SentenceCheck] = []
         seen: set[str] = set()
         for index, (text, refs) in enumerate(parsed):
-            problems = sentence_problems(text, refs, sources, context, written_by_model=False)
+            problems = sentence_problems(text, refs, sources, context, written_by_model=by_model)
             norm = normalize_ws(text).lower()
             if norm in seen and not problems:
                 problems = [Problem("repeat", "repeats an earlier sentence")]

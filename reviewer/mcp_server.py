@@ -519,14 +519,20 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         related_work's sentences pass: every citation names a paper in the store (store
         id, arXiv id, DOI, exact title or a draft's citation key), a sentence stating a
         finding cites a paper, every number occurs in a cited abstract, most words occur
-        in the cited abstracts, no sentence is cut off or repeated. Returns JSON: per
+        in the cited abstracts and the numbers and names in the paper they are about,
+        no negation or direction word that turns a cited finding round, no citation
+        that adds nothing, no sentence about the text itself, no fragment, no words of
+        an abstract copied without quotation marks or in its authors' voice ("we"), no
+        sentence cut off or repeated. Returns JSON: per
         sentence ok, problems, cited_ids and unknown_citations; passed/failed counts.
         Needs no model, unless verify=true: then each sentence also has the judge's
         verdict, and a judge-unsupported or judge-citation problem when it finds one. Fix
         or drop every sentence that is not ok."""
 
         def work(rv: Reviewer) -> list[str]:
-            check = rv.check_sentences(sentences, context=topic, verify=verify, max_cost=max_cost)
+            check = rv.check_sentences(
+                sentences, context=topic, verify=verify, max_cost=max_cost, by_model=True
+            )
             if check.verification is not None:
                 check.verification.raise_if_stopped()
             return [_json(check.model_dump(mode="json"))]
