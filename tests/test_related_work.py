@@ -477,3 +477,25 @@ def test_a_sentence_too_long_for_one_thought_is_re_asked() -> None:
             {"sentences": [{"text": long, "citations": ["bui2023sam3d"]}]},
             context={"sources": _sources(), "context_text": TOPIC, "cite_all": False},
         )
+
+
+def test_an_item_of_several_sentences_is_judged_one_by_one_once_re_asks_are_spent() -> None:
+    from reviewer.tasks.draft_model import ParagraphDraft
+
+    draft = ParagraphDraft.model_validate(
+        {
+            "sentences": [
+                {
+                    "text": "SAM3D takes in the whole 3D volume and reaches a Dice of 0.89. "
+                    "It was trained with reinforcement rewards on diffusion priors.",
+                    "citations": ["bui2023sam3d"],
+                }
+            ]
+        }
+    )
+    split = rw.split_items(draft)
+    assert [s.text for s in split.sentences] == [
+        "SAM3D takes in the whole 3D volume and reaches a Dice of 0.89.",
+        "It was trained with reinforcement rewards on diffusion priors.",
+    ]
+    assert all(s.citations == ["bui2023sam3d"] for s in split.sentences)

@@ -34,7 +34,9 @@ from reviewer.llm.client import LLMClient, Outcome, best_answer
 from reviewer.prompts import load_prompt
 from reviewer.render.bibtex import citation_keys, paper_url
 from reviewer.tasks.draft_model import (
+    ParagraphDraft,
     QueryVariants,
+    SentenceDraft,
     ThemeDraft,
     outline_model,
     outline_problems,
@@ -414,6 +416,22 @@ def outline_by_clusters(
 # -- writing -----------------------------------------------------------------------
 
 
+def split_items(draft: ParagraphDraft) -> ParagraphDraft:
+    """The draft with every item that holds several sentences split into them, each
+    with the item's citations. An item of several sentences is refused while the model
+    can still be re-asked; once the re-asks are spent, each of its sentences is judged on
+    its own (so a paragraph written as one item loses only the sentences that fail),
+    and the per-paper rules decide whether each still earns the item's citations."""
+    items: list[SentenceDraft] = []
+    for item in draft.sentences:
+        parts = split_sentences(item.text)
+        if len(parts) <= 1:
+            items.append(item)
+            continue
+        items += [item.model_copy(update={"text": part}) for part in parts]
+    return draft.model_copy(update={"sentences": items})
+
+
 def write_section(
     client: LLMClient,
     topic: str,
@@ -457,6 +475,8 @@ def write_section(
     )
     kept: list[CitedSentence] = []
     dropped: list[DroppedSentence] = []
+    if draft is not None:
+        draft = split_items(draft)
     verdicts = sentence_verdicts(draft, sources, context_text) if draft is not None else []
     for sentence, reasons in verdicts:
         if reasons:
