@@ -63,10 +63,14 @@ def check(
 ) -> None:
     """Check every sentence of a text you wrote against the papers in the store.
 
-    Reads Markdown or LaTeX, finds each sentence's citations and reports, per sentence:
-    a citation that names no stored paper, a finding stated without a citation, numbers
-    that are not in the cited abstracts, and words most of which are not in them. Needs
-    no model. Headings, code, tables, comments, figures and display math are skipped.
+    Reads Markdown or LaTeX, finds each sentence's citations and reports, per sentence,
+    each problem with its kind: a citation that names no stored paper, a finding stated
+    without a citation, numbers not in the cited abstracts or credited to the wrong
+    cited paper, another cited paper's method named without citing it, a negation or a
+    direction word (higher/lower, outperforms) that turns a cited finding round, a
+    comparison no cited abstract makes, a citation that adds nothing, a sentence about
+    the text itself, and 15 or more words copied without quotation marks. Needs no
+    model. Headings, code, tables, comments, figures and display math are skipped.
 
     With --verify (on by default when REVIEWER_JUDGE_MODEL is set) a judge model also
     reads each sentence against each paper it cites, one call per sentence and cited
