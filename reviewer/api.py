@@ -802,7 +802,14 @@ class Reviewer:
         and kin. ``bib``: a .bib file whose keys name stored papers by arXiv id, then
         DOI, then title; a key that names none is reported as an unknown citation.
         Needs no model; ``verify`` and the rest as ``check_sentences``."""
-        from reviewer.citing import parse_latex, parse_markdown, read_bib, read_document
+        from reviewer.citing import (
+            entry_refs,
+            markdown_references,
+            parse_latex,
+            parse_markdown,
+            read_bib,
+            read_document,
+        )
 
         path = Path(path)
         if fmt is None:
@@ -833,6 +840,16 @@ class Reviewer:
             for key, refs in wanted.items():
                 if hit := next((found[ref] for ref in refs if found[ref]), None):
                     aliases[key] = hit[0].paper.id
+        if fmt == "markdown":
+            # A numbered reference list ("[3] Title. arXiv:2403.05433. 2024.", as
+            # reviewer's own drafts end): each number names the paper its entry does.
+            numbered = {
+                f"[{n}]": entry_refs(entry) for n, entry in markdown_references(text).items()
+            }
+            found_refs = self.store.resolve_many([r for refs in numbered.values() for r in refs])
+            for key, refs in numbered.items():
+                if hit := next((found_refs[r] for r in refs if found_refs[r]), None):
+                    aliases.setdefault(key, hit[0].paper.id)
         parsed = (parse_markdown if fmt == "markdown" else parse_latex)(text)
         if not parsed:
             raise UsageError(

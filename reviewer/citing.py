@@ -164,8 +164,18 @@ def _looks_like_key(part: str) -> bool:
     return bool(re.search(r"[A-Za-z]", part)) and bool(re.search(r"[\d:/]", part))
 
 
-def _markdown_citations(inner: str) -> list[str] | None:
-    """The citations of the text inside [...], or None when it is not a citation."""
+def _markdown_citations(inner: str, numbered: frozenset[str] = frozenset()) -> list[str] | None:
+    """The citations of the text inside [...], or None when it is not a citation. With
+    a numbered reference list (``numbered``: its numbers), [3], [1, 2], [2; 5] and [2-4]
+    cite its entries, as ``[3]``."""
+    if numbered and re.fullmatch(r"\s*\d+(\s*[-–,;]\s*\d+)*\s*", inner):
+        found: list[str] = []
+        for part in re.split(r"\s*[,;]\s*", inner.strip()):
+            ends = [int(x) for x in re.split(r"\s*[-–]\s*", part) if x]
+            span = range(ends[0], ends[-1] + 1) if len(ends) == 2 and ends[0] <= ends[1] else ends
+            found += [f"[{n}]" for n in span]
+        if all(f[1:-1] in numbered for f in found):
+            return found
     if "@" in inner:
         keys = [m.group(1).rstrip(".:;,?") for m in _PANDOC_KEY_RE.finditer(inner)]
         if keys:
@@ -176,7 +186,12 @@ def _markdown_citations(inner: str) -> list[str] | None:
     return None
 
 
-def _markdown_inline(text: str, groups: list[list[str]], link_labels: set[str]) -> str:
+def _markdown_inline(
+    text: str,
+    groups: list[list[str]],
+    link_labels: set[str],
+    numbered: frozenset[str] = frozenset(),
+) -> str:
     """Inline Markdown of one block as text: citations become sentinels, links their
     text, images and footnote marks go, emphasis and code marks go (code keeps its text)."""
     text = re.sub(r"`+([^`]*)`+", lambda m: m.group(1).replace("[", "(").replace("]", ")"), text)
@@ -195,7 +210,7 @@ def _markdown_inline(text: str, groups: list[list[str]], link_labels: set[str]) 
             return inner
         if target is not None or inner.strip().lower() in link_labels:
             return inner  # a link: its text
-        cites = _markdown_citations(inner)
+        cites = _markdown_citations(inner, numbered)
         if cites is None:
             return match.group()
         groups.append(cites)
@@ -208,6 +223,59 @@ def _markdown_inline(text: str, groups: list[list[str]], link_labels: set[str]) 
     return text
 
 
+_REFERENCES_HEADING_RE = re.compile(
+    r"^ {0,3}(#{1,6})\s+(?:references|bibliography|works cited|literature cited|sources)\s*#*\s*$",
+    re.IGNORECASE,
+)
+_NUMBERED_ENTRY_RE = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s+(\S.*)$")
+
+
+def _reference_section(lines: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The document's lines with its reference list blanked (line count kept), and the
+    list's numbered entries (number -> entry text): a "References" (or "Bibliography")
+    heading up to the next heading of the same or a higher level."""
+    entries: dict[str, str] = {}
+    out = list(lines)
+    level = 0
+    last: str | None = None
+    for i, line in enumerate(lines):
+        if m := _REFERENCES_HEADING_RE.match(line):
+            level = len(m.group(1))
+            out[i] = ""
+            continue
+        if level:
+            heading = _ATX_RE.match(line)
+            if heading and len(line.lstrip().split()[0]) <= level:
+                level = 0
+                continue
+            out[i] = ""
+            if entry := _NUMBERED_ENTRY_RE.match(line):
+                last = entry.group(1) or entry.group(2)
+                entries[last] = entry.group(3).strip()
+            elif line.strip() and last is not None:
+                entries[last] += " " + line.strip()  # an entry continued on the next line
+    return out, entries
+
+
+def markdown_references(text: str) -> dict[str, str]:
+    """The numbered entries of a Markdown document's reference list: number -> text
+    (reviewer's own drafts end with one: "[3] Title. arXiv:2403.05433. 2024. <url>")."""
+    return _reference_section(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))[1]
+
+
+def entry_refs(entry: str) -> list[str]:
+    """What may name the paper of a reference entry, best first: its arXiv id, its DOI,
+    and its title (the entry up to the first full stop, with and without the stop)."""
+    refs: list[str] = []
+    if m := re.search(r"ar[xX]iv[:/.\s]*(?:abs/)?(\d{4}\.\d{4,5})", entry):
+        refs.append(f"arxiv:{m.group(1)}")
+    if m := re.search(r"\b(10\.\d{4,9}/[^\s>\]]*[^\s>\].,;])", entry):
+        refs.append(f"doi:{m.group(1)}")
+    title = entry.split(". ")[0].strip()
+    refs += [title, title.rstrip(".") + "."]
+    return list(dict.fromkeys(r for r in refs if r))
+
+
 def parse_markdown(text: str) -> list[CitedSentence]:
     """The sentences of a Markdown document with their citations and lines.
 
@@ -217,11 +285,13 @@ def parse_markdown(text: str) -> list[CitedSentence]:
     Citations: ``[@key]``, ``[@a; @b]``, ``[see @key, p. 3]`` (prefix and locator
     dropped), ``[arxiv:2401.00001]``, ``[key]`` or ``[k1; k2]`` when every key looks like
     one (no spaces, a letter and a digit, colon or slash). ``[text](url)`` is a link, its
-    text kept."""
+    text kept. A "References" section is not prose: its numbered entries make [3], [1, 2]
+    and [2-4] citations of them (``markdown_references``)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # HTML comments, possibly over several lines: blanked, line count kept.
     joined = re.sub(r"<!--.*?(-->|\Z)", lambda m: _keep_lines(m, ""), "\n".join(lines), flags=re.S)
-    lines = joined.split("\n")
+    lines, references = _reference_section(joined.split("\n"))
+    numbered = frozenset(references)
     link_labels = {m.group(1).strip().lower() for ln in lines if (m := _LINK_DEF_RE.match(ln))}
     blocks: list[tuple[int, list[str], bool]] = []  # (first line, lines, is a list item)
     current: list[str] = []
@@ -309,7 +379,7 @@ def parse_markdown(text: str) -> list[CitedSentence]:
     out: list[CitedSentence] = []
     for start, block_lines, is_item in blocks:
         groups: list[list[str]] = []
-        block = _markdown_inline("\n".join(block_lines), groups, link_labels)
+        block = _markdown_inline("\n".join(block_lines), groups, link_labels, numbered)
         out.extend(_sentences(block, start, groups, finish=is_item))
     return out
 

@@ -348,3 +348,30 @@ def test_the_cli_formats_are_the_api_formats() -> None:
         == api.CHECK_FORMATS
         == tuple(dict.fromkeys(api.CHECK_SUFFIXES.values()))
     )
+
+
+def test_a_numbered_reference_list_names_the_papers_of_its_numbers(
+    small_home: Path, tmp_path: Path
+) -> None:
+    # The shape of reviewer's own Markdown drafts: [n] in the text, a References list.
+    path = _write(
+        tmp_path,
+        "numbered.md",
+        "## Related work\n\n"
+        "A boundary attention network segments glands in histology images [1].\n\n"
+        "It reaches a Dice score of 0.91 on GlaS, and a detector finds polyps [1, 2].\n\n"
+        "A third method is cited here [3].\n\n"
+        "## References\n\n"
+        "[1] Gland Segmentation with Boundary Attention. arXiv:2401.00001. 2024.\n"
+        "[2] Polyp Detection from Colonoscopy Video. 2023. <https://doi.org/10.1234/polyp.2023>\n"
+        "[3] A Paper Nobody Stored. 2020.\n",
+    )
+    result = run_cli("check", path, "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 1, result.stderr
+    # The reference list is not prose; its numbers are citations.
+    assert [s["line"] for s in data["sentences"]] == [3, 5, 7]
+    first, second, third = data["sentences"]
+    assert first["citations"] == ["[1]"] and first["cited_ids"] == [GLAND_ID]
+    assert second["cited_ids"] == [GLAND_ID, POLYP_ID]
+    assert third["unknown_citations"] == ["[3]"] and data["unknown_citations"] == ["[3]"]
