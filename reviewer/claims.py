@@ -853,9 +853,15 @@ def _words(text: str) -> list[str]:
     return [t.lower() for t in _tokens(text)]
 
 
+def _plain_words(text: str) -> list[str]:
+    """Lower-cased runs of letters and digits: "SAM-based (2D)" is sam, based, 2d."""
+    return re.findall(r"[0-9a-z\u00e0-\u024f]+", unicodedata.normalize("NFKC", text).lower())
+
+
 def longest_shared_run(text: str, source: str) -> int:
-    """The longest run of consecutive words that text and source share."""
-    a, b = _words(text), _words(source)
+    """The longest run of consecutive words that text and source share, a hyphenated
+    word counting part by part."""
+    a, b = _plain_words(text), _plain_words(source)
     if not a or not b:
         return 0
     positions: dict[str, list[int]] = {}
