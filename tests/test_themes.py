@@ -324,6 +324,7 @@ def _outline_papers(home: Path) -> list[tuple[str, str]]:
         prompt = model.requests[0].messages[-1]["content"]
     papers = []
     for key, rest in re.findall(r"^- (\S+): (.*)$", prompt, flags=re.MULTILINE):
+        rest = re.sub(r"</?paper_\w+[^>]*>", "", rest)  # the title is fenced
         papers.append((key, next(t for t in titles if rest.startswith(t))))
     assert len(papers) == 10
     return papers
