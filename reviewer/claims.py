@@ -174,9 +174,6 @@ _DOWN = (
     "fell",
     "fall",
 )
-# Pairs that are each other's opposite although the lists above would put them on one
-# side: "worse" goes down in quality and up in harm; judged only against "better".
-_OPPOSITES = {("better", "worse"), ("worse", "better"), ("poorer", "better")}
 
 
 def _tokens(text: str) -> list[str]:
@@ -356,15 +353,6 @@ def polarity_conflict(
             against += weight
             first = first or next(v for v in votes if isinstance(v, Problem))
     return first if first is not None and against > MARGIN * support else None
-
-
-_ASSERTS = re.compile(
-    r"\b(?:is|are|was|were|has|have|had|does|do|did|can|could|may|might|will|would|"
-    r"associated|correlated|linked|related|causes?|caused|leads?|led|results?|resulted|"
-    r"shows?|showed|shown|found|demonstrated?|reveal(?:s|ed)?|suggests?|indicated?|"
-    r"occurs?|occurred|affects?|affected|contributes?|contributed|requires?|required)\b",
-    re.IGNORECASE,
-)
 
 
 def _vote(
@@ -695,6 +683,7 @@ def comparison_problems(text: str, cited: Mapping[str, str]) -> list[Problem]:
                 f"compares {left[-1]} with {right[0]}, which no cited abstract does",
             )
         ]
+    reversed_in: tuple[str, str] | None = None
     for key in both:
         for sentence in statements(cited[key]):
             found = _COMPARATIVE.search(sentence)
@@ -702,7 +691,17 @@ def comparison_problems(text: str, cited: Mapping[str, str]) -> list[Problem]:
                 continue
             before, after = sentence[: found.start()], sentence[found.end() :]
             if any(name_in(a, before) for a in left) and any(name_in(b, after) for b in right):
-                return []
+                return []  # a cited abstract makes the comparison, in this order
+            if (
+                reversed_in is None
+                and any(name_in(b, before) for b in right)
+                and any(name_in(a, after) for a in left)
+            ):
+                reversed_in = (key, sentence)
+    if reversed_in is not None:
+        key, sentence = reversed_in
+        return [Problem("direction", f"reversed comparison: [{key}] says {_shorten(sentence)!r}")]
+    return []
     for key in both:
         for sentence in statements(cited[key]):
             found = _COMPARATIVE.search(sentence)

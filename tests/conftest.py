@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -148,3 +149,14 @@ def _cassette_fully_played(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if request.config.getoption("--record-mode") == "none":
         assert cassette.all_played, f"cassette {cassette._path} was not fully played"
+
+
+def ingested_home(factory: pytest.TempPathFactory, name: str, papers: list[dict[str, Any]]) -> Path:
+    """A REVIEWER_HOME holding ``papers`` (JSON records), ingested by the program as a
+    user would; copy it into a test's home with ``shutil.copytree``."""
+    root = factory.mktemp(name)
+    source = root / "papers.json"
+    source.write_text(json.dumps(papers), encoding="utf-8")
+    home = root / "home"
+    run_cli("ingest", str(source), env={"REVIEWER_HOME": str(home)}, check=True)
+    return home

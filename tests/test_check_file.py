@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import ingested_home, run_cli
 
 from reviewer.citing import parse_latex, parse_markdown, read_bib
 
@@ -179,12 +179,7 @@ def test_read_bib_takes_the_identifiers_from_every_place(tmp_path: Path) -> None
 
 @pytest.fixture(scope="module")
 def small_home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("small")
-    papers = root / "papers.json"
-    papers.write_text(json.dumps(PAPERS), encoding="utf-8")
-    home = root / "home"
-    run_cli("ingest", str(papers), env={"REVIEWER_HOME": str(home)}, check=True)
-    return home
+    return ingested_home(tmp_path_factory, "small", PAPERS)
 
 
 @pytest.fixture

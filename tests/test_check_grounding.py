@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
+from conftest import ingested_home, run_cli
 
 PAPERS = [
     {
@@ -74,12 +74,7 @@ SAM3D, P2SAM, BENCH, XNET, PROMPT, ADAPTER = (f"arxiv:{p['arxiv_id']}" for p in 
 
 @pytest.fixture(scope="module")
 def sam_home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sam")
-    papers = root / "papers.json"
-    papers.write_text(json.dumps(PAPERS), encoding="utf-8")
-    home = root / "home"
-    run_cli("ingest", str(papers), env={"REVIEWER_HOME": str(home)}, check=True)
-    return home
+    return ingested_home(tmp_path_factory, "sam", PAPERS)
 
 
 @pytest.fixture

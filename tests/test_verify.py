@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import run_cli
+from conftest import ingested_home, run_cli
 from pydantic import ValidationError
 
 from reviewer.errors import BudgetExceeded, ConfigError, LLMError
@@ -97,12 +97,7 @@ class FailingJudge(DictJudge):
 
 @pytest.fixture(scope="module")
 def small_home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("verify")
-    papers = root / "papers.json"
-    papers.write_text(json.dumps(PAPERS), encoding="utf-8")
-    home = root / "home"
-    run_cli("ingest", str(papers), env={"REVIEWER_HOME": str(home)}, check=True)
-    return home
+    return ingested_home(tmp_path_factory, "verify", PAPERS)
 
 
 @pytest.fixture
