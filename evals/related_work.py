@@ -42,6 +42,8 @@ own words) counts as inside quotation marks throughout.
 - unquoted-copy: at least 10 consecutive words (lowercased word tokens) shared with the
   title and abstract of a paper the sentence cites, outside quotation marks (longest
   common run by ``difflib.SequenceMatcher`` over the token lists);
+- misquote: a stretch of four words or more inside quotation marks that is not, word for
+  word (lowercased word tokens), in the title or abstract of a paper the sentence cites;
 - citation-pile: five or more citations on one sentence;
 - looping theme title: a word repeated twice in a row in a theme's title ("model
   model"), counted per theme.
@@ -92,7 +94,14 @@ SEEDS = sorted((ROOT / "reviewer" / "demo").glob("*.txt"))
 DEFAULT_K, DEFAULT_WORDS, DEFAULT_THEMES = 12, 400, 4
 TARGET_THEME_SHARE, TARGET_CITES = 0.70, 3.0
 COPY_RUN, PILE = 10, 5
-FORBIDDEN = ("about_text", "fragment", "authors_voice", "unquoted_copy", "citation_pile")
+FORBIDDEN = (
+    "about_text",
+    "fragment",
+    "authors_voice",
+    "unquoted_copy",
+    "misquote",
+    "citation_pile",
+)
 
 # -- the eval's own text measures ------------------------------------------------------
 
@@ -215,6 +224,17 @@ def copied_run(text: str, quote: bool, cited_sources: list[str]) -> int:
     return best
 
 
+def misquoted(text: str, quote: bool, cited_sources: list[str]) -> bool:
+    """A quotation of four words or more that no cited source holds word for word."""
+    sources = [" " + " ".join(TOKEN.findall(nfkc(s).lower())) + " " for s in cited_sources]
+    stretches = [text] if quote else QUOTED.findall(text)
+    for stretch in stretches:
+        words = TOKEN.findall(nfkc(stretch).lower())
+        if len(words) >= 4 and not any(f" {' '.join(words)} " in s for s in sources):
+            return True
+    return False
+
+
 def forbidden_kinds(
     text: str, citations: list[str], quote: bool, sources: dict[str, str]
 ) -> list[str]:
@@ -229,6 +249,8 @@ def forbidden_kinds(
     cited = [sources[c] for c in citations if c in sources]
     if copied_run(text, quote, cited) >= COPY_RUN:
         kinds.append("unquoted_copy")
+    if misquoted(text, quote, cited):
+        kinds.append("misquote")
     if len(set(citations)) >= PILE:
         kinds.append("citation_pile")
     return kinds
@@ -242,6 +264,7 @@ REASON_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("fragment", r"mid-sentence|more than one sentence|fragment"),
         ("authors' voice", r"authors' voice|we/our"),
         ("unquoted copy", r"without quotation marks|copies \d+ words"),
+        ("misquote", r"in quotation marks, but"),
         ("cut off", r"cut off"),
         ("says nothing", r"says nothing"),
         ("repetitive", r"repeats"),

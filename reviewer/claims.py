@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from reviewer.grounding import (
     content_words,
     name_in,
+    normalize_ws,
     numbers_in,
     split_sentences,
 )
@@ -827,6 +828,14 @@ def form_problems(
     elif len(split_sentences(text)) > 1:
         problems.append(Problem("fragment", "is more than one sentence"))
     unquoted = _QUOTED.sub(" ", text)
+    misquoted = misquote(text, cited)
+    if misquoted:
+        problems.append(
+            Problem(
+                "misquote",
+                f"puts {misquoted!r} in quotation marks, but no cited abstract says it",
+            )
+        )
     if written_by_model and _FIRST_PERSON.search(unquoted):
         problems.append(
             Problem(
@@ -846,6 +855,85 @@ def form_problems(
             )
             break
     return problems
+
+
+def misquote(text: str, cited: Mapping[str, str]) -> str | None:
+    """The first passage of four words or more in quotation marks that no cited abstract
+    holds verbatim (spacing and the case of its first letter aside); None when every
+    quotation is real. Shorter quotations are terms ("so-called "foundation models"")."""
+    sources = [normalize_ws(s) for s in cited.values()]
+    for match in _QUOTED.finditer(text):
+        quote = normalize_ws(match.group(0)[1:-1]).strip(" ,;:")
+        quote = quote.rstrip(".").rstrip("…").rstrip()
+        if len(quote.split()) < 4:
+            continue
+        variants = {quote, quote[:1].upper() + quote[1:], quote[:1].lower() + quote[1:]}
+        if not any(v in s for v in variants for s in sources):
+            return quote
+    return None
+
+
+def quote_copied_run(text: str, cited: Mapping[str, str], min_words: int = 10) -> str | None:
+    """``text`` with its longest unquoted run of at least ``min_words`` words copied from
+    one cited abstract replaced by that abstract's own words in quotation marks; None
+    when there is no such run, or the copied words cross a sentence end in the abstract.
+    What a copy becomes once it is shown as one: the reader sees which words are the
+    authors' and the citation says whose."""
+    text = unicodedata.normalize("NFKC", text)
+    spans = _outside_quotes(text)
+    words = [m for m in _PLAIN_WORD.finditer(text.lower()) if _inside(m.start(), spans)]
+    best: tuple[int, int, int, str] | None = None  # run, its last word in text and source
+    for source in cited.values():
+        source = unicodedata.normalize("NFKC", source)
+        source_words = list(_PLAIN_WORD.finditer(source.lower()))
+        positions: dict[str, list[int]] = {}
+        for j, m in enumerate(source_words):
+            positions.setdefault(m.group(0), []).append(j)
+        previous: dict[int, int] = {}
+        for i, m in enumerate(words):
+            # A run continues only across words next to each other in the text.
+            adjacent = i > 0 and _gap_is_space(text, words[i - 1].end(), m.start())
+            current: dict[int, int] = {}
+            for j in positions.get(m.group(0), ()):
+                current[j] = (previous.get(j - 1, 0) if adjacent else 0) + 1
+                if best is None or current[j] > best[0]:
+                    best = (current[j], i, j, source)
+            previous = current
+    if best is None or best[0] < min_words:
+        return None
+    run, i_end, j_end, source = best
+    source_words = list(_PLAIN_WORD.finditer(source.lower()))
+    start, end = words[i_end - run + 1].start(), words[i_end].end()
+    quoted = source[source_words[j_end - run + 1].start() : source_words[j_end].end()]
+    if re.search(r"[.!?;]\s", quoted) or any(q in quoted for q in '"“”'):
+        return None
+    first = quoted.split()[0]
+    if text[:start].strip() and first[1:].islower():
+        quoted = quoted[0].lower() + quoted[1:]  # "Unlike" begins the abstract's sentence
+    return f"{text[:start]}“{quoted}”{text[end:]}"
+
+
+_PLAIN_WORD = re.compile(r"[0-9a-z\u00e0-\u024f]+")
+
+
+def _outside_quotes(text: str) -> list[tuple[int, int]]:
+    """Character ranges of ``text`` outside quotation marks."""
+    spans, at = [], 0
+    for m in _QUOTED.finditer(text):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, len(text)))
+    return spans
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= position < b for a, b in spans)
+
+
+def _gap_is_space(text: str, a: int, b: int) -> bool:
+    """Whether only spaces, hyphens, commas or brackets part two words: the words of one
+    copied phrase, not of two phrases."""
+    return re.fullmatch(r"[\s\-,()/]*", text[a:b]) is not None
 
 
 def _words(text: str) -> list[str]:

@@ -155,3 +155,18 @@ def test_a_method_named_without_citing_its_paper(sam_home: Path, tmp_path: Path)
     )
     assert verdicts[0]["kinds"] == ["uncited-source"]
     assert "SAM3D" in verdicts[0]["problems"][0] and verdicts[1]["ok"]
+
+
+def test_a_quotation_must_be_the_abstracts_words(sam_home: Path, tmp_path: Path) -> None:
+    verdicts = check(
+        tmp_path,
+        # SAM3D's abstract says "processes the entire 3D volume", word for word.
+        f'SAM3D "processes the entire 3D volume" [{SAM3D}].',
+        # Nothing in SAM3D's abstract says this, in quotation marks or not.
+        f'SAM3D "is the most accurate model for every organ" [{SAM3D}].',
+        # A quotation of P2SAM's abstract credited to SAM3D.
+        f'SAM3D "adapts to new patients from one-shot data" [{SAM3D}].',
+    )
+    assert verdicts[0]["ok"], verdicts[0]
+    assert "misquote" in verdicts[1]["kinds"]
+    assert "misquote" in verdicts[2]["kinds"]

@@ -499,3 +499,30 @@ def test_an_item_of_several_sentences_is_judged_one_by_one_once_re_asks_are_spen
         "It was trained with reinforcement rewards on diffusion priors.",
     ]
     assert all(s.citations == ["bui2023sam3d"] for s in split.sentences)
+
+
+def test_a_copied_passage_is_kept_as_the_abstracts_quotation() -> None:
+    sources = {"bui2023sam3d": f"{SAM3D.title}\n{SAM3D.abstract}"}
+    copied = rw.SentenceDraft(
+        text="SAM3D, unlike SAM-based methods that convert the volume into 2D slices, "
+        "processes the whole volume.",
+        citations=["bui2023sam3d"],
+    )
+    reasons = sentence_problems(copied.text, copied.citations, sources)
+    assert [r.kind for r in reasons] == ["unquoted-copy"]
+    sentence, left = rw.quote_copies(copied, reasons, sources, "")
+    # The eleven copied words in quotation marks, as the abstract writes them (but for
+    # the capital that began the abstract's sentence).
+    assert sentence.text == (
+        "SAM3D, “unlike SAM-based methods that convert the volume into 2D slices”, "
+        "processes the whole volume."
+    )
+    assert left == []
+    # A copy that also misstates the paper stays refused, unchanged.
+    wrong = rw.SentenceDraft(
+        text="SAM3D, unlike SAM-based methods that convert the volume into 2D slices, "
+        "reaches a Dice of 0.95.",
+        citations=["bui2023sam3d"],
+    )
+    reasons = sentence_problems(wrong.text, wrong.citations, sources)
+    assert rw.quote_copies(wrong, reasons, sources, "") == (wrong, reasons)

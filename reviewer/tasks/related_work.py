@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from reviewer.claims import kind_of
+from reviewer.claims import kind_of, quote_copied_run
 from reviewer.corpus.model import Paper
 from reviewer.grounding import first_sentence, normalize_ws, split_sentences
 from reviewer.llm.client import LLMClient, Outcome, best_answer
@@ -43,6 +43,7 @@ from reviewer.tasks.draft_model import (
     paragraph_model,
     paragraph_problems,
     query_problems,
+    sentence_problems,
     sentence_verdicts,
     theme_title_problems,
 )
@@ -478,6 +479,7 @@ def write_section(
     if draft is not None:
         draft = split_items(draft)
     verdicts = sentence_verdicts(draft, sources, context_text) if draft is not None else []
+    verdicts = [quote_copies(s, r, sources, context_text) for s, r in verdicts]
     for sentence, reasons in verdicts:
         if reasons:
             dropped.append(
@@ -509,6 +511,30 @@ def write_section(
     section = extractive_section(topic, theme, members)
     section.note = f"the model's paragraph {why}: sentences quoted from the abstracts instead"
     return section, dropped
+
+
+def quote_copies(
+    sentence: SentenceDraft, reasons: list[str], sources: dict[str, str], context_text: str
+) -> tuple[SentenceDraft, list[str]]:
+    """A sentence refused only because it copies an abstract's words unquoted, with the
+    copied words put in quotation marks (the abstract's own words, verbatim) when that
+    is all it lacks; otherwise the sentence and its reasons unchanged. Small models copy
+    long phrases; shown as a quotation, the copy is honest and keeps its citation."""
+    if not reasons or any(kind_of(r) != "unquoted-copy" for r in reasons):
+        return sentence, reasons
+    cited = {c: sources[c] for c in sentence.citations if c in sources}
+    text = sentence.text
+    for _ in range(2):  # at most two copied passages in one sentence
+        quoted = quote_copied_run(text, cited)
+        if quoted is None:
+            return sentence, reasons
+        text = quoted
+        found = sentence_problems(text, sentence.citations, sources, context_text)
+        if not found:
+            return sentence.model_copy(update={"text": text}), []
+        if any(kind_of(r) != "unquoted-copy" for r in found):
+            return sentence, reasons
+    return sentence, reasons
 
 
 def extractive_section(topic: str, theme: Theme, members: Sequence[Candidate]) -> Section:
