@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import REAL, SEEDS, run_cli
 
@@ -115,7 +116,7 @@ def test_acceptance_path_on_a_chroma_server(chroma_url: str, tmp_path: Path) -> 
             check=True,
         ).stdout
     )
-    assert hits and (other_home / "bm25" / "seeds" / "meta.json").is_file()
+    assert hits and (other_home / "bm25" / "seeds" / "CURRENT").is_file()
 
 
 def test_real_arxiv_samples_on_a_chroma_server(chroma_url: str) -> None:
@@ -170,9 +171,9 @@ def test_removal_on_a_chroma_server(
     for mode in MODES:
         ids = [h.paper.id for h in search(store, target.title, k=5, mode=mode)]
         assert ids and target.id not in ids
-    # The other machine's store, opened before, still holds the old index in memory:
-    # its search skips the paper the server no longer has.
+    # The other machine's store, opened before, catches up from the server's change log.
     assert target.id not in {h.paper.id for h in search(other, target.title, k=5, mode="lexical")}
+    assert target.id not in other.lexical() and other.lexical().size == 19
 
     monkeypatch.setenv("REVIEWER_HOME", str(other_home))
     again = Store.open(load_settings())
@@ -180,5 +181,143 @@ def test_removal_on_a_chroma_server(
     hits = search(again, target.title, k=5, mode="lexical")
     assert target.id not in {h.paper.id for h in hits}
     assert search(again, kept.title, k=1, mode="lexical")[0].paper.id == kept.id
-    meta = json.loads((other_home / "bm25" / "removal" / "meta.json").read_text())
-    assert meta["revision"] == again.revision and target.id not in meta["ids"]
+    folder = other_home / "bm25" / "removal"
+    state = folder / f"state-{(folder / 'CURRENT').read_text()}"
+    ids = json.loads((state / "ids.json").read_text())
+    with np.load(state / "rows.npz") as rows:
+        live = {pid for pid, alive in zip(ids, rows["alive"].tolist(), strict=True) if alive}
+    assert target.id not in live and len(live) == 19
+
+
+# -- two machines, one server ------------------------------------------------------------
+
+
+def _overlapping_inputs(folder: Path) -> tuple[Path, Path, list[str]]:
+    """TEST INPUT DATA: two files as two machines' feeds give them. Five papers are in
+    both: with their arXiv ids in the listing, by title only on the other page (how a
+    Hugging Face page and an arXiv listing differ); each file has five of its own."""
+    words = ["Aurora", "Basalt", "Cobalt", "Dunes", "Ember", "Fjord", "Granite", "Harbor"]
+    words += ["Iris", "Juniper", "Kelp", "Lagoon", "Meadow", "Nimbus", "Opal"]
+    titles = [f"Shared Paper: {words[n]} Sparse Attention for Long Documents" for n in range(5)]
+    abstract = "We study {} and report results on {} benchmarks with a new method."
+    listing = [
+        {
+            "title": t,
+            "arxiv_id": f"2511.{10000 + n}",
+            "authors": ["A. Author"],
+            "abstract": abstract.format(f"shared topic {words[n]}", "listing"),
+        }
+        for n, t in enumerate(titles)
+    ] + [
+        {
+            "title": f"Listing Only Paper on {words[5 + n]} Protein Folding Kinetics",
+            "arxiv_id": f"2511.{20000 + n}",
+            "abstract": abstract.format(f"protein folding case {words[5 + n]}", "kinetics"),
+        }
+        for n in range(5)
+    ]
+    page = [
+        {"title": t, "abstract": abstract.format(f"shared topic {words[n]}", "page")}
+        for n, t in enumerate(titles)
+    ] + [
+        {
+            "title": f"Page Only Paper on {words[10 + n]} Glacier Melt Forecasting",
+            "abstract": abstract.format(f"glacier case {words[10 + n]}", "climate"),
+        }
+        for n in range(5)
+    ]
+    a, b = folder / "listing.json", folder / "page.json"
+    a.write_text(json.dumps(listing))
+    b.write_text(json.dumps(page))
+    return a, b, [p["title"] for p in listing + page[5:]]
+
+
+def _searched_titles(env: dict[str, str], titles: list[str]) -> list[str]:
+    """The titles whose own lexical search, on this machine, finds that paper first."""
+    found = []
+    for title in titles:
+        hits = json.loads(
+            run_cli("search", title, "--mode", "lexical", "-k", "1", "--json", env=env).stdout
+        )
+        if hits and hits[0]["title"] == title:
+            found.append(title)
+    return found
+
+
+def test_two_machines_ingesting_the_same_papers_at_once(chroma_url: str, tmp_path: Path) -> None:
+    """Two REVIEWER_HOMEs on one `chroma run`, ingesting overlapping files at the same
+    moment, three rounds: one record per paper, both indexes complete, no crash."""
+    listing, page, titles = _overlapping_inputs(tmp_path)
+    envs = [
+        {
+            "REVIEWER_CHROMA_URL": chroma_url,
+            "REVIEWER_COLLECTION": "two-machines",
+            "REVIEWER_HOME": str(tmp_path / name),
+        }
+        for name in ("machine-a", "machine-b")
+    ]
+    for _ in range(3):
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "reviewer", "ingest", str(path)],
+                env={**os.environ, **env},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for env, path in zip(envs, (listing, page), strict=True)
+        ]
+        for run in runs:
+            _, stderr = run.communicate(timeout=600)
+            assert run.returncode == 0 and "Traceback" not in stderr, stderr
+    for env in envs:
+        stats = json.loads(run_cli("stats", "--json", env=env, check=True).stdout)
+        assert stats["papers"] == 15  # 5 shared + 5 + 5, each once
+        rows = json.loads(run_cli("list", "--json", env=env, check=True).stdout)
+        assert sorted(r["title"] for r in rows) == sorted(titles)
+        shared = [r for r in rows if r["title"].startswith("Shared Paper")]
+        assert all(r["id"].startswith("arxiv:") for r in shared)  # merged under the id
+        assert _searched_titles(env, titles) == titles
+
+
+def test_a_write_the_other_machine_missed_is_merged(
+    chroma_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race made certain: machine A looks its entries up, machine B stores the same
+    papers by title only, then A writes them under their arXiv ids. A finds B's records
+    after writing and merges them: one record each, and B's index learns it."""
+    from reviewer.corpus.readers import read_file
+    from reviewer.index.store import Store
+    from reviewer.settings import load_settings
+
+    listing, page, _ = _overlapping_inputs(tmp_path)
+    monkeypatch.setenv("REVIEWER_CHROMA_URL", chroma_url)
+    monkeypatch.setenv("REVIEWER_COLLECTION", "missed-write")
+
+    def store_of(home: str) -> Store:
+        monkeypatch.setenv("REVIEWER_HOME", str(tmp_path / home))
+        return Store.open(load_settings())
+
+    a, b = store_of("a"), store_of("b")
+    embedder = a.embedder()
+    real_embed = embedder.embed_documents
+    b_wrote: list[int] = []
+
+    def b_writes_first(texts: list[str], progress: object = None) -> np.ndarray:
+        if not b_wrote:  # A has planned (found nothing stored); now B writes
+            b_wrote.append(b.ingest(read_file(page)[1]).new)
+        return real_embed(texts, progress=progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedder, "embed_documents", b_writes_first)
+    result = a.ingest(read_file(listing)[1])
+    assert b_wrote == [10] and result.new == 10
+    assert result.absorbed == 5  # B's five title-only records merged into A's
+    assert a.count() == 15
+    shared = [s.paper for s in a.iter_all() if s.paper.title.startswith("Shared Paper")]
+    assert len(shared) == 5 and all(p.id.startswith("arxiv:") for p in shared)
+    assert all(
+        {"json"} == {src.format for src in p.sources} and len(p.sources) == 2 for p in shared
+    )
+    assert b.lexical().size == 15 and sorted(b.lexical().paper_ids()) == sorted(
+        s.paper.id for s in b.iter_all()
+    )

@@ -269,6 +269,60 @@ def test_new_sends_what_was_added_since_the_last_digest() -> None:
         assert len(smtp.messages) == 2
 
 
+def test_an_ingest_that_outlasts_a_digest_is_in_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A paper's `added_at` is its ingest's start, but it becomes visible only when
+    written. A digest built in between must not move the next window past it."""
+    import time
+
+    from reviewer.corpus.readers import read_file
+    from reviewer.index.store import Store
+    from reviewer.settings import load_settings
+
+    late = tmp_path / "late.json"  # TEST INPUT DATA: one paper, ingested slowly
+    late.write_text(
+        json.dumps(
+            [
+                {
+                    "title": "Tidal Energy Forecasting with Graph Networks",
+                    "arxiv_id": "2512.00001",
+                    "abstract": "We forecast tidal energy output with graph neural networks.",
+                }
+            ]
+        )
+    )
+    with SMTPServer() as smtp:
+        run_cli("ingest", str(DATA / "rss" / "arxiv_cs_AI_rss2_sample.xml"), check=True)
+        assert run_cli("digest", "--new", "--to", LAB, env=smtp.env()).returncode == 0
+        run_cli("ingest", str(REAL / "arxiv_api_id_list_2.xml"), check=True)  # one new paper
+
+        store = Store.open(load_settings())
+        embedder = store.embedder()
+        real_embed = embedder.embed_documents
+        during: list[dict] = []
+
+        def digest_meanwhile(texts: list[str], progress: object = None) -> object:
+            if not during:  # the ingest has begun; its paper is not written yet
+                time.sleep(1.1)  # the digest's clock is past the ingest's start
+                sent = run_cli("digest", "--new", "--to", LAB, "--json", env=smtp.env())
+                assert sent.returncode == 0, sent.stderr
+                during.append(json.loads(sent.stdout))
+            return real_embed(texts, progress=progress)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(embedder, "embed_documents", digest_meanwhile)
+        assert store.ingest(read_file(late)[1]).new == 1
+        assert during and during[0]["status"] == "sent"
+        assert "Tidal Energy" not in smtp.messages[1].message.as_string()
+
+        after = run_cli("digest", "--new", "--to", LAB, "--json", env=smtp.env())
+        assert after.returncode == 0, after.stderr
+        assert len(smtp.messages) == 3
+        assert "1 paper" in smtp.messages[2].message["Subject"]
+        text, _ = parts(smtp.messages[2])
+        assert "Tidal Energy Forecasting with Graph Networks" in text
+
+
 def test_model_theme_names_replace_the_clusters_names(seeded_home: Path) -> None:
     august = ["digest", "--since", "2025-08-01", "--until", "2025-08-31", "--dry-run", "--json"]
     themes = json.loads(run_cli(*august, check=True).stdout)["themes"]

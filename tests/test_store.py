@@ -99,9 +99,11 @@ def test_bm25_index_rebuilds_when_missing_or_stale() -> None:
     target = listing_entries()[5]
     fresh = open_store()
     assert search(fresh, target.title, k=1, mode="lexical")[0].paper.id == target.id
-    assert (bm25 / "papers" / "meta.json").is_file()
-    meta = json.loads((bm25 / "papers" / "meta.json").read_text())
-    assert meta["revision"] == fresh.revision and len(meta["ids"]) == 20
+    state = bm25 / "papers" / f"state-{(bm25 / 'papers' / 'CURRENT').read_text()}"
+    meta = json.loads((state / "meta.json").read_text())
+    # Rebuilt by one pass over the store, having seen every logged change.
+    assert meta["papers"] == 20 and not meta["pending"]
+    assert str(len(meta["applied"])) == fresh.revision
 
 
 def test_title_only_paper_is_rekeyed_when_its_arxiv_id_arrives(tmp_path) -> None:
@@ -146,21 +148,30 @@ def test_resolve_finds_papers_by_arxiv_id_doi_and_title() -> None:
     assert store.resolve("no such paper") is None
 
 
-def test_key_lookup_by_scan_finds_the_same_papers_as_by_query(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Large ingests look keys up in one pass over the store; small ones query per key."""
+def test_key_lookup_through_the_index_finds_what_chroma_finds() -> None:
+    """Ingest finds stored duplicates through the BM25 index's key map, not by scanning:
+    it must find exactly what Chroma's own metadata query finds, fresh or from disk."""
     entries = listing_entries()
     store = open_store()
     store.ingest(entries[:60])
     keys = [k for p in entries[30:90] for k in store_module.identity_keys(p)]
-    by_query = store._lookup_keys(keys, embeddings=True)
-    monkeypatch.setattr(store_module, "SCAN_ABOVE_KEYS", 0)
-    by_scan = store._lookup_keys(keys, embeddings=True)
-    assert sorted(by_scan) == sorted(by_query) and len(by_query) == 30
-    assert all(np.allclose(by_scan[i].embedding, by_query[i].embedding) for i in by_query)
+
+    def by_chroma() -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 50):
+            clauses = [{"keys": {"$contains": k}} for k in keys[start : start + 50]]
+            found |= set(store.collection.get(where={"$or": clauses}, include=[])["ids"])
+        return found
+
+    expected = by_chroma()
+    assert len(expected) == 30
+    assert set(store._lookup_keys(keys)) == expected
+    assert set(open_store()._lookup_keys(keys)) == expected  # the map read from disk
+    removed = sorted(expected)[:5]
+    store.remove(removed)
+    assert set(open_store()._lookup_keys(keys)) == by_chroma() == expected - set(removed)
     stored = store.count()
-    again = store.ingest(entries)  # the whole listing, with the scan strategy
+    again = open_store().ingest(entries)  # the whole listing
     assert again.unchanged + again.updated == stored  # nothing stored was missed...
     assert again.embedded == again.new == DISTINCT - stored  # ...or embedded again
     assert store.count() == DISTINCT

@@ -207,20 +207,14 @@ def absolute_scores(store: Store, query: str, ids: Sequence[str]) -> list[tuple[
     if not terms:
         return [(float(sim), 0.0) for sim in similarity]
     index = store.lexical()
-    row = {pid: i for i, pid in enumerate(index.ids)}
-    rows = np.array([row.get(pid, -1) for pid in ids])
-    total = len(index.ids)
-    vocab: dict[str, int] = getattr(index.retriever, "vocab_dict", None) or {}
+    rows = np.array([index.row_of.get(pid, -1) for pid in ids])
     weight = np.zeros(len(terms))
     present = np.zeros((len(ids), len(terms)), dtype=bool)
     for j, term in enumerate(terms):
-        if term in vocab and index.retriever is not None:
-            holds = index.retriever.get_scores([term]) > 0  # type: ignore[attr-defined]
-            df = int(holds.sum())
-            present[:, j] = np.where(rows >= 0, holds[np.maximum(rows, 0)], False)
-        else:
-            df = 0  # a word no paper uses: it weighs most and no paper has it
-        # BM25's (Lucene) inverse document frequency.
-        weight[j] = np.log(1 + (total - df + 0.5) / (df + 0.5))
+        holding = index.term_rows(term)  # a word no paper uses: df 0, it weighs most
+        holds = np.zeros(len(index.ids), dtype=bool)
+        holds[holding] = True
+        present[:, j] = np.where(rows >= 0, holds[np.maximum(rows, 0)], False)
+        weight[j] = index.idf(len(holding))
     share = (present * weight).sum(axis=1) / max(float(weight.sum()), 1e-12)
     return [(float(sim), float(cov)) for sim, cov in zip(similarity, share, strict=True)]

@@ -10,18 +10,24 @@ the embedded text and of the whole record, so that an unchanged paper is
 neither re-embedded nor rewritten.
 
 The collection's metadata holds the embedder's name (vectors from another
-embedder are never mixed in) and a revision that changes before every write
-(an ingest's upserts, a removal's deletes) and again after it: a crash mid-write
-leaves a revision the BM25 index does not match, which makes the next reader
-rebuild it. Nothing else is keyed by paper: a record's identity keys live in
-its own metadata and go with it.
+embedder are never mixed in). Every write is announced in the store's change log
+(``changes``) before it starts and marked done after it ends; the BM25 index applies
+the changes it has not seen, so it catches up with what changed, whatever process or
+machine changed it. Identity keys live in each record's own metadata; the BM25 index
+keeps a key -> paper map of them, which is how an ingest finds the stored papers its
+entries may duplicate without scanning the collection.
+
+Two machines writing one Chroma server hold no common lock, so both may store the
+same paper under different ids (one knew its arXiv id, the other only its title).
+After its writes, an ingest catches up with the log and merges any paper its entries
+share a key with: the merge is deterministic (records ordered by id), so two machines
+doing it at once write the same record.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -35,20 +41,15 @@ from reviewer.corpus.dedupe import group_duplicates, identity_keys, merge_record
 from reviewer.corpus.ids import normalize_doi, normalize_title, parse_arxiv_id
 from reviewer.corpus.model import Paper
 from reviewer.errors import NotFoundError, ReviewerError, StoreError
+from reviewer.index.changes import ChangeLog
 from reviewer.index.embedder import Embedder
-from reviewer.index.lexical import LexicalIndex, lexical_text
+from reviewer.index.lexical import IndexedPaper, LexicalIndex, build, lexical_text
 from reviewer.locks import exclusive_lock
 from reviewer.settings import Settings
 
 WRITE_BATCH = 256
 # Ids per delete call (Chroma's own limit may be lower): one call is all or nothing.
 DELETE_BATCH = 5000
-LOOKUP_CHUNK = 100
-# Above this many identity keys, one pass over the whole collection beats
-# per-key queries: Chroma scans for `$contains` on array metadata, so each
-# chunk of 100 keys costs a full scan (measured: re-ingesting 100k papers took
-# 1,184 s in lookups, against about 15 s for one paged pass).
-SCAN_ABOVE_KEYS = 2000
 PAGE = 2000
 
 
@@ -153,6 +154,7 @@ class Store:
         self.client = client
         self.collection = collection
         self.location = location
+        self.changes = ChangeLog(client, settings.collection)
         self._embedder: Embedder | None = None
         self._lexical: LexicalIndex | None = None
 
@@ -205,7 +207,19 @@ class Store:
 
     @property
     def revision(self) -> str:
-        return str(self.meta.get("revision", "empty"))
+        """Where the store's history stands, read fresh from the server: the number of
+        changes logged, and how many of them are still being written."""
+        pending = len(self.changes.pending())
+        return f"{self.changes.count()}" + (f"+{pending}" if pending else "")
+
+    def new_upto(self, now: datetime) -> str:
+        """Where the next ``digest --new`` window must start, for a digest built at
+        ``now``: ``now``, or the start of a write still under way (its papers carry
+        that start as ``added_at`` but are not visible yet), so that they are in the
+        next digest. Papers the recipients already had are left out then."""
+        upto = now.isoformat(timespec="seconds")
+        pending = self.changes.pending_since(now)
+        return min(upto, pending) if pending else upto
 
     @property
     def embedder_name(self) -> str | None:
@@ -315,27 +329,23 @@ class Store:
             yield from _unpack(page)
 
     def _lookup_keys(self, keys: Sequence[str], embeddings: bool = False) -> dict[str, StoredPaper]:
-        """Stored papers having any of these identity keys, by id."""
-        unique = list(dict.fromkeys(keys))
+        """Stored papers having any of these identity keys, by id (found through the
+        BM25 index's key map, caught up with the store first)."""
+        if not keys or not self.count():
+            return {}
+        ids = sorted(self.lexical().holders(keys))
         include = ["metadatas", "embeddings"] if embeddings else ["metadatas"]
-        results = []
-        if len(unique) > SCAN_ABOVE_KEYS:
-            # One paged pass over every record's keys, then the matches by id.
-            wanted = set(unique)
-            ids = [
-                pid
-                for page in self._pages(["metadatas"])
-                for pid, metadata in zip(page["ids"], page["metadatas"], strict=True)
-                if not wanted.isdisjoint(metadata.get("keys") or ())
-            ]
-            for start in range(0, len(ids), PAGE):
-                results.append(self.collection.get(ids=ids[start : start + PAGE], include=include))
-        else:
-            for start in range(0, len(unique), LOOKUP_CHUNK):
-                clauses = [{"keys": {"$contains": k}} for k in unique[start : start + LOOKUP_CHUNK]]
-                where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-                results.append(self.collection.get(where=where, include=include))
-        return {s.paper.id: s for result in results for s in _unpack(result)}
+        found: dict[str, StoredPaper] = {}
+        for start in range(0, len(ids), PAGE):
+            result = self.collection.get(ids=ids[start : start + PAGE], include=include)
+            found.update((s.paper.id, s) for s in _unpack(result))
+        wanted = set(keys)
+        # A record whose keys changed since the index saw it is not a holder any more.
+        return {
+            pid: s
+            for pid, s in found.items()
+            if not wanted.isdisjoint(s.metadata.get("keys") or ())
+        }
 
     # -- writing ---------------------------------------------------------------
 
@@ -419,8 +429,11 @@ class Store:
             if not writes and not deletes:
                 return result
 
-            # Mark the store as changing before the first write (see module doc).
-            self._set_meta(revision=uuid.uuid4().hex, embedder=embedder.name)
+            if self.embedder_name != embedder.name:
+                self._set_meta(embedder=embedder.name)
+            # One change spans the whole ingest: its papers carry its start as their
+            # `added_at`, and a digest that runs meanwhile must know they are coming.
+            session = self.changes.begin([], started_at=now)
             for start in range(0, len(writes), WRITE_BATCH):
                 batch = writes[start : start + WRITE_BATCH]
                 missing = [i for i, (_, _, v) in enumerate(batch) if v is None]
@@ -431,20 +444,77 @@ class Store:
                 vectors: list[np.ndarray] = [v for _, _, v in batch]  # type: ignore[misc]
                 for row, i in enumerate(missing):
                     vectors[i] = fresh[row]
-                # No `documents=`: nothing reads them back (the record in the
-                # metadata has the text), and Chroma's full-text index of them
-                # doubled upsert time and disk use (10k papers: 21 s/219 MB
-                # with, 11 s/109 MB without; evals/bench_store.py).
-                self.collection.upsert(
-                    ids=[p.id for p, _, _ in batch],
-                    embeddings=np.stack(vectors),
-                    metadatas=[record_metadata(p, a, embedder.name) for p, a, _ in batch],
-                )
+                self._upsert([(p, a, v) for (p, a, _), v in zip(batch, vectors, strict=True)])
             if deletes:
-                self.collection.delete(ids=sorted(set(deletes)))
-            self._set_meta(revision=uuid.uuid4().hex)
-            self.lexical(rebuild=True)
+                self._delete(sorted(set(deletes)))
+            result.absorbed += self._merge_duplicates([p for p, _, _ in writes])
+            self.changes.done(session)
+            self.lexical()
         return result
+
+    def _upsert(self, records: Sequence[tuple[Paper, str, np.ndarray]]) -> None:
+        """Write these records (paper, added_at, vector), announced in the change log."""
+        change = self.changes.begin([p.id for p, _, _ in records])
+        # No `documents=`: nothing reads them back (the record in the metadata has
+        # the text), and Chroma's full-text index of them doubled upsert time and disk
+        # use (10k papers: 21 s/219 MB with, 11 s/109 MB without; evals/bench_store.py).
+        self.collection.upsert(
+            ids=[p.id for p, _, _ in records],
+            embeddings=np.stack([v for _, _, v in records]),
+            metadatas=[record_metadata(p, a, self.embedder().name) for p, a, _ in records],
+        )
+        self.changes.done(change)
+
+    def _delete(self, ids: Sequence[str]) -> None:
+        batch = min(DELETE_BATCH, int(self.client.get_max_batch_size()))
+        for start in range(0, len(ids), batch):
+            chunk = list(ids[start : start + batch])
+            change = self.changes.begin(chunk)
+            self.collection.delete(ids=chunk)
+            self.changes.done(change)
+
+    def _merge_duplicates(self, written: Sequence[Paper]) -> int:
+        """Merge the records that now hold a key of a paper just written (another
+        machine may have stored the same paper meanwhile, under another id); returns
+        how many records were merged away. Deterministic: the records are merged in
+        order of id, so two machines doing it at once write the same record."""
+        index = self.lexical()
+        suspects: set[str] = set()
+        for paper in written:
+            holders = index.holders(identity_keys(paper))
+            if len(holders) > 1:
+                suspects |= holders
+        if not suspects:
+            return 0
+        stored = sorted(
+            _unpack(self.collection.get(ids=sorted(suspects), include=["metadatas", "embeddings"])),
+            key=lambda s: s.paper.id,
+        )
+        embedder = self.embedder()
+        merged_away = 0
+        for group in group_duplicates([s.paper for s in stored]):
+            if len(group) < 2:
+                continue
+            old = [stored[i] for i in group]
+            merged = merge_records([s.paper for s in old])
+            vector = next(
+                (
+                    s.embedding
+                    for s in old
+                    if s.metadata.get("text_hash") == merged.text_hash()
+                    and s.metadata.get("embedder") == embedder.name
+                    and s.embedding is not None
+                ),
+                None,
+            )
+            if vector is None:
+                vector = embedder.embed_documents([merged.embedding_text()])[0]
+            added_at = min((s.added_at for s in old if s.added_at), default="")
+            self._upsert([(merged, added_at, vector)])
+            gone = sorted({s.paper.id for s in old} - {merged.id})
+            self._delete(gone)
+            merged_away += len(gone)
+        return merged_away
 
     def remove(
         self,
@@ -498,38 +568,81 @@ class Store:
                 )
             papers = list({m[0].paper.id: m[0].paper for m in matches.values() if m}.values())
             if not papers:
-                # A re-run of a finished removal: only make sure BM25 has caught up.
-                self.lexical()
                 return []
             if before_delete:
                 before_delete(papers)
-            self._set_meta(revision=uuid.uuid4().hex)  # changing (see module doc)
-            ids = [p.id for p in papers]
-            batch = min(DELETE_BATCH, int(self.client.get_max_batch_size()))
-            for start in range(0, len(ids), batch):
-                self.collection.delete(ids=ids[start : start + batch])
-            self._set_meta(revision=uuid.uuid4().hex)
-            self.lexical(rebuild=True)
+            self._delete([p.id for p in papers])
+            self.lexical()
         return papers
 
     # -- lexical index ---------------------------------------------------------
 
-    def lexical(self, rebuild: bool = False) -> LexicalIndex:
-        """The BM25 index for the current revision, rebuilt from the store if stale."""
-        revision = self.revision
-        if self._lexical is not None and self._lexical.revision == revision and not rebuild:
-            return self._lexical
-        path: Path = self.settings.bm25_path / self.settings.collection
-        index = None if rebuild else LexicalIndex.load(path)
-        if index is None or index.revision != revision:
-            ids, texts, published, has_code = [], [], [], []
-            for stored in self.iter_all():
-                paper = stored.paper
-                ids.append(paper.id)
-                texts.append(lexical_text(paper.title, paper.abstract))
-                published.append(int(stored.metadata.get("published", 0)))
-                has_code.append(bool(stored.metadata.get("has_code", False)))
-            index = LexicalIndex.build(revision, ids, texts, published, has_code)
-            index.save(path)
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index, caught up with every change logged in the store.
+
+        Loaded from disk the first time in a process (or built by one pass over the
+        store when there is none, or it is another store's); then each call asks the
+        change log what is new (one request when nothing is) and applies only that."""
+        index = self._lexical
+        folder: Path = self.settings.bm25_path / self.settings.collection
+        store_id = str(self.collection.id)
+        if index is None or index.store_id != store_id:
+            index = LexicalIndex.load(folder)
+            if index is None or index.store_id != store_id:
+                index = self._build_lexical(store_id)
+                self._save_lexical(index, folder)
+                self._lexical = index
+                return index
+        if self._catch_up(index):
+            self._save_lexical(index, folder)
         self._lexical = index
         return index
+
+    def _build_lexical(self, store_id: str) -> LexicalIndex:
+        # The log first: a change done before the pass is in it; one still pending
+        # is applied again by a later catch-up.
+        changes = self.changes.get(self.changes.change_ids())
+        papers = [_indexed(s) for s in self.iter_all()]
+        index = build(store_id, papers)
+        index.applied = {c.id for c in changes if c.done}
+        index.pending = {c.id for c in changes if not c.done}
+        return index
+
+    def _catch_up(self, index: LexicalIndex) -> bool:
+        """Apply the changes the index has not seen, and again those it saw pending;
+        True when anything was applied."""
+        known = len(index.applied) + len(index.pending)
+        if self.changes.count() == known and not index.pending:
+            return False
+        new = set(index.pending)
+        if self.changes.count() != known:
+            new |= set(self.changes.change_ids()) - index.applied - index.pending
+        changes = self.changes.get(sorted(new))
+        touched = sorted({pid for c in changes for pid in c.ids})
+        present: dict[str, StoredPaper] = {}
+        for start in range(0, len(touched), PAGE):
+            result = self.collection.get(ids=touched[start : start + PAGE], include=["metadatas"])
+            present.update((s.paper.id, s) for s in _unpack(result))
+        index.remove(pid for pid in touched if pid not in present)
+        index.upsert(_indexed(present[pid]) for pid in touched if pid in present)
+        for change in changes:
+            index.pending.discard(change.id)
+            (index.applied if change.done else index.pending).add(change.id)
+        return True
+
+    def _save_lexical(self, index: LexicalIndex, folder: Path) -> None:
+        """Save if the disk allows; an index that cannot be saved is rebuilt or caught
+        up again by the next process, and this one goes on with it in memory."""
+        with contextlib.suppress(OSError):
+            index.save(folder)
+
+
+def _indexed(stored: StoredPaper) -> IndexedPaper:
+    paper = stored.paper
+    return IndexedPaper(
+        id=paper.id,
+        text=lexical_text(paper.title, paper.abstract),
+        published=int(stored.metadata.get("published", 0)),
+        has_code=bool(stored.metadata.get("has_code", False)),
+        keys=tuple(stored.metadata.get("keys") or ()),
+    )

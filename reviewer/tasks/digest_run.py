@@ -229,7 +229,7 @@ class _Run:
             "key": key,
             "window": window.spec(),
             "topics": request.topics,
-            "store_upto": now.isoformat(timespec="seconds"),
+            "store_upto": self.rv.store.new_upto(now),
         }
         held = ledger.add_pending(
             key, message, request.recipients, [p.paper.id for p in content.papers], spec
