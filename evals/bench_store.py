@@ -27,6 +27,9 @@ peak memory does not accumulate across sizes):
   is cached per process, so this mainly loads the BM25 index from disk), and a
   fresh process (Store.open + first hybrid query, excluding Python imports and
   the MiniLM model load; with its peak RSS, i.e. what one CLI search costs).
+- growth, the weekly cron's case: in a fresh process, ``--grow`` (300) new papers
+  ingested into the store of N, with the time apart from embedding (the real MiniLM
+  cost of embedding them is shown beside it), the breakdown, and the peak RSS.
 - peak RSS (VmHWM, see ``peak_rss_mb``) of the process that ran the size; it
   includes the benchmark's own corpus (papers and vector recipes; RSS after
   building them is reported too) and the MiniLM query model; and the on-disk
@@ -244,10 +247,11 @@ class PrecomputedEmbedder:
 
 
 def build_corpus(
-    seed: Seed, n: int, rng_seed: int = SEED, label: str = ""
+    seed: Seed, n: int, rng_seed: int = SEED, label: str = "", first: int = 0
 ) -> tuple[list[Paper], dict[bytes, np.ndarray]]:
-    """``n`` synthetic papers (paper i is the same for every n) and their vector recipes."""
-    rng = random.Random(rng_seed)
+    """``n`` synthetic papers (paper i is the same for every n) and their vector recipes;
+    ``first``: number them from there, other papers with other ids (a later week)."""
+    rng = random.Random(rng_seed + first)
     start = date(2020, 1, 1)
     span = (date(2025, 12, 31) - start).days
     authors_pool = [f"{a} {b}" for a in "ABCDEFGHJKLMNPRSTW" for b in ("Li", "Smith", "Müller")]
@@ -256,7 +260,7 @@ def build_corpus(
     papers: list[Paper] = []
     recipes: dict[bytes, np.ndarray] = {}
     step = max(1000, n // 10)
-    for i in range(n):
+    for i in range(first, first + n):
         h = rng.randrange(len(seed.heads))
         t = rng.randrange(len(seed.tails))
         title = f"{seed.heads[h]} {seed.tails[t]} {i}"
@@ -283,7 +287,7 @@ def build_corpus(
         recipes[text_key(paper.embedding_text())] = np.array(
             [seed.head0 + h, seed.tail0 + t, *picks], dtype=np.int32
         )
-        if (i + 1) % step == 0 and n >= 10000:
+        if (i + 1 - first) % step == 0 and n >= 10000:
             log(f"{label}building papers {i + 1}/{n}")
     return papers, recipes
 
@@ -334,66 +338,76 @@ class PhaseTimer:
         setattr(obj, attr, wrapper)
 
     def install(self, store: Any) -> None:
+        import reviewer.index.store as store_module
         from reviewer.index.lexical import LexicalIndex
 
         self.wrap(store.collection, "upsert", "chroma_upsert")
+        self.wrap(store.collection, "delete", "chroma_delete")
         self.wrap(store.collection, "modify", "chroma_modify")
         self.wrap(store.collection, "count", "chroma_count")
         self.wrap(
             store.collection,
             "get",
-            lambda: "bm25_rebuild.chroma_get_pages" if self._in_lexical else "chroma_lookup_get",
+            lambda: "bm25.chroma_get" if self._in_lexical else "chroma_lookup_get",
         )
+        for attr in ("begin", "done", "count", "change_ids", "get", "pending"):
+            self.wrap(store.changes, attr, "change_log")
         self.wrap(store._embedder, "embed_documents", "embed_documents(precomputed)")
         original_lexical = store.lexical
 
         def lexical(*args: Any, **kwargs: Any) -> Any:
+            outer = not self._in_lexical
             self._in_lexical = True
             t0 = time.perf_counter()
             try:
                 return original_lexical(*args, **kwargs)
             finally:
-                self._in_lexical = False
-                self.add("bm25_rebuild(total)", time.perf_counter() - t0)
+                if outer:
+                    self._in_lexical = False
+                    self.add("bm25(total: load, catch up, save)", time.perf_counter() - t0)
 
         store.lexical = lexical
-        self._build, self._save = LexicalIndex.build, LexicalIndex.save
+        self._build, self._save = store_module.build, LexicalIndex.save
         timer = self
 
-        def build(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        def build(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
-                return timer._build.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined]
+                return timer._build(*args, **kwargs)
             finally:
-                timer.add("bm25_rebuild.tokenize+index", time.perf_counter() - t0)
+                timer.add("bm25.full_build", time.perf_counter() - t0)
 
         def save(index: Any, *args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return timer._save(index, *args, **kwargs)
             finally:
-                timer.add("bm25_rebuild.save", time.perf_counter() - t0)
+                timer.add("bm25.save", time.perf_counter() - t0)
 
-        LexicalIndex.build = classmethod(build)  # type: ignore[method-assign,assignment]
+        store_module.build = build  # type: ignore[assignment]
         LexicalIndex.save = save  # type: ignore[method-assign]
 
     def uninstall(self, store: Any) -> None:
+        import reviewer.index.store as store_module
         from reviewer.index.lexical import LexicalIndex
 
-        for attr in ("upsert", "modify", "count", "get"):
+        for attr in ("upsert", "delete", "modify", "count", "get"):
             with contextlib.suppress(AttributeError):
                 delattr(store.collection, attr)
+        for attr in ("begin", "done", "count", "change_ids", "get", "pending"):
+            with contextlib.suppress(AttributeError):
+                delattr(store.changes, attr)
         with contextlib.suppress(AttributeError):
             delattr(store._embedder, "embed_documents")
         with contextlib.suppress(AttributeError):
             delattr(store, "lexical")
-        LexicalIndex.build = self._build  # type: ignore[method-assign]
+        store_module.build = self._build  # type: ignore[assignment]
         LexicalIndex.save = self._save  # type: ignore[method-assign]
 
     def breakdown(self, total: float) -> dict[str, float]:
         out = {k: round(v, 3) for k, v in sorted(self.seconds.items())}
-        # bm25_rebuild.* are parts of bm25_rebuild(total); everything else is top-level.
-        top = sum(v for k, v in self.seconds.items() if not k.startswith("bm25_rebuild."))
+        # bm25.* are parts of bm25(total); everything else is top-level.
+        top = sum(v for k, v in self.seconds.items() if not k.startswith("bm25."))
         out["other_python(dedupe,merge,metadata,json)"] = round(total - top, 3)
         return out
 
@@ -548,6 +562,8 @@ def cold_probe(home: Path, query: str) -> dict[str, Any]:
     store = Store.open(Settings(home=home))
     store._embedder = embedder
     t1 = time.perf_counter()
+    store.lexical()  # load the BM25 index from disk and ask the change log what is new
+    lexical_load_ms = (time.perf_counter() - t1) * 1000
     hits = search(store, query, k=10, mode="hybrid")
     t2 = time.perf_counter()
     t3 = time.perf_counter()
@@ -556,8 +572,53 @@ def cold_probe(home: Path, query: str) -> dict[str, Any]:
     return {
         "open_ms": round((t1 - t0) * 1000, 1),
         "first_hybrid_query_ms": round((t2 - t1) * 1000, 1),
+        "of_which_bm25_load_ms": round(lexical_load_ms, 1),
         "second_hybrid_query_ms": round((t4 - t3) * 1000, 1),
         "hits": len(hits),
+        "rss_before_open_mb": round(rss_before, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def grow_probe(home: Path, existing: int, add: int) -> dict[str, Any]:
+    """Fresh process, the weekly cron's case: open a store of ``existing`` papers and
+    ingest ``add`` new ones (precomputed vectors: embedding is reported apart, from the
+    measured MiniLM rate), with where the time went and the process's peak RSS."""
+    from reviewer.index.embedder import MiniLMEmbedder
+    from reviewer.index.search import search
+    from reviewer.index.store import Store
+    from reviewer.settings import Settings
+
+    seed = Seed()
+    query_embedder = MiniLMEmbedder()
+    seed.load_vectors(lambda: query_embedder)
+    papers, recipes = build_corpus(seed, add, first=existing)
+    rss_before = current_rss_mb()
+    t0 = time.perf_counter()
+    store = Store.open(Settings(home=home))
+    store._embedder = PrecomputedEmbedder(seed, recipes, query_embedder)
+    open_s = time.perf_counter() - t0
+    timer = PhaseTimer()
+    timer.install(store)
+    t0 = time.perf_counter()
+    result = store.ingest(papers)
+    ingest_s = time.perf_counter() - t0
+    breakdown = timer.breakdown(ingest_s)
+    timer.uninstall(store)
+    t0 = time.perf_counter()
+    hits = search(store, papers[-1].title, k=1, mode="lexical")
+    search_ms = (time.perf_counter() - t0) * 1000
+    return {
+        "existing": existing,
+        "added": add,
+        "new": result.new,
+        "open_s": round(open_s, 2),
+        "ingest_s_without_embedding": round(
+            ingest_s - breakdown.get("embed_documents(precomputed)", 0.0), 2
+        ),
+        "breakdown_s": breakdown,
+        "found_last_added": bool(hits) and hits[0].paper.id == papers[-1].id,
+        "lexical_search_after_ms": round(search_ms, 1),
         "rss_before_open_mb": round(rss_before, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -630,6 +691,24 @@ def run_size_subprocess(n: int, args: argparse.Namespace) -> dict[str, Any]:
         )
         row["cold_process"] = json.loads(probe.stdout.strip().splitlines()[-1])
         log(f"[{n}] cold process: {row['cold_process']}")
+        log(f"[{n}] adding {args.grow} new papers in a fresh process ...")
+        probe = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--grow-probe",
+                str(home / "reviewer"),
+                "--existing",
+                str(n),
+                "--grow",
+                str(args.grow),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        row["grow"] = json.loads(probe.stdout.strip().splitlines()[-1])
+        log(f"[{n}] grow: {row['grow']}")
         return row
     finally:
         result_file.unlink(missing_ok=True)
@@ -694,6 +773,18 @@ def print_table(rows: list[dict[str, Any]], embed: dict[str, Any]) -> None:
             f"  {r['size']:>7,}: {cp.get('open_ms')} / {cp.get('first_hybrid_query_ms')} / "
             f"{cp.get('second_hybrid_query_ms')}; peak RSS {cp.get('peak_rss_mb')}"
         )
+    print()
+    print("Adding new papers to the store in a fresh process (embedding apart):")
+    for r in rows:
+        g = r.get("grow", {})
+        real_embed = g.get("added", 0) / embed["papers_per_s"]
+        print(
+            f"  {r['size']:>7,} + {g.get('added')}: {g.get('ingest_s_without_embedding')} s "
+            f"without embedding (+ {real_embed:.0f} s to embed them with MiniLM here); "
+            f"open {g.get('open_s')} s; peak RSS {g.get('peak_rss_mb')} MB; "
+            f"found the last one: {g.get('found_last_added')}"
+        )
+        print(f"           breakdown: {g.get('breakdown_s')}")
     print(
         "query embedding alone p50 ms: "
         + ", ".join(
@@ -712,7 +803,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cold-probe", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--grow", type=int, default=300, help="new papers added to each store (default 300)"
+    )
+    parser.add_argument("--grow-probe", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--existing", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    if args.grow_probe:
+        print(json.dumps(grow_probe(args.grow_probe, args.existing, args.grow)))
+        return 0
 
     if args.cold_probe:
         query = build_queries(Seed(), 1)[0]
