@@ -1374,9 +1374,14 @@ class Reviewer:
                 included = self.resolve(include, "--include: not in the store")
                 if client is not None and expand:
                     self.reporter.note(f"Asking {client.model} for other phrasings of the topic…")
-                    plan.queries = rw.expand_queries(client, named, plan.trace)
+                    seen = len(plan.trace.notes)
+                    plan.queries = rw.expand_queries(
+                        client, named, plan.trace, budget=self.settings.expand_budget
+                    )
                     if plan.queries:
                         self.reporter.note("Also searching: " + " | ".join(plan.queries))
+                    for note in plan.trace.notes[seen:]:
+                        self.reporter.note(note[0].upper() + note[1:] + ".")
                 chosen = rw.retrieve(
                     store, named, plan.queries, k, filters, included, sorted(excluded)
                 )
