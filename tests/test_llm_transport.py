@@ -656,6 +656,39 @@ def test_query_variants_are_skipped_when_their_budget_runs_out(
     assert len(fault.requests) == 1
 
 
+def test_the_throttle_proxy_paces_a_stream(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tests/llm_server.py's ``--throttle`` proxy (used in front of the real local server by
+    tests/test_e2e_slow_model.py), checked here in front of the stand-in: an answer the
+    stand-in streams at once arrives at 10 events a second."""
+    import threading
+
+    from llm_server import ThrottleProxy, free_port
+
+    proxy = ThrottleProxy(fault.url.removesuffix("/v1"), free_port(), rate=10)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        port = proxy.httpd.server_address[1]
+        monkeypatch.setenv("REVIEWER_API_BASE", f"http://127.0.0.1:{port}/v1")
+        monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
+        fault.push(("answer", SLOW))
+        reporter = CollectingReporter()
+        client, _, _ = make_client(reporter=reporter)
+
+        started = time.monotonic()
+        outcome = ask(client)
+        elapsed = time.monotonic() - started
+    finally:
+        proxy.httpd.shutdown()
+        proxy.httpd.server_close()
+
+    assert outcome.value is not None and outcome.value.text == json.loads(SLOW)["text"]
+    assert elapsed > 1.3  # 14 pieces at 10 a second (the stand-in alone takes milliseconds)
+    _, count, rate, done = reporter.streamed[-1]
+    assert done and count == len(pieces(SLOW)) and 5 < rate < 12
+
+
 def test_console_reporter_writes_a_line_now_and_then_when_not_on_a_terminal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
