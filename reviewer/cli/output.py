@@ -402,6 +402,8 @@ class ConsoleReporter:
         self._interval = interval
         self._since: float | None = None  # when the last plain progress line was due
         self._lock = threading.Lock()
+        # Asked once: while rich draws, sys.stderr is its proxy, which is no terminal.
+        self._terminal = sys.stderr.isatty()
 
     def note(self, message: str) -> None:
         shown = self._bar or self._status
@@ -411,7 +413,7 @@ class ConsoleReporter:
             info(message)
 
     def start(self, total: int, label: str) -> None:
-        if total <= 0 or not sys.stderr.isatty() or self._bar is not None:
+        if total <= 0 or not self._terminal or self._bar is not None:
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -444,7 +446,7 @@ class ConsoleReporter:
         speed = f"{count} tokens, {rate:.1f} tok/s" if count else "waiting for the first token"
         line = strip_controls(f"{label}: {speed}")
         with self._lock:
-            if not sys.stderr.isatty():
+            if not self._terminal:
                 now = time.monotonic()
                 if self._since is None:
                     self._since = now
