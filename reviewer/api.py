@@ -1144,7 +1144,15 @@ class Reviewer:
                 "at another server; --no-verify skips the judge.",
             ) from None
         db = LLMDatabase(settings.llm_db_path)
-        return LLMJudge(LLMClient(settings, db, budget or Budget(max_cost), refresh=refresh))
+        return LLMJudge(
+            LLMClient(
+                settings,
+                db,
+                budget or Budget(max_cost),
+                refresh=refresh,
+                reporter=self.reporter,
+            )
+        )
 
     def _judge_wanted(self, verify: bool | None, judge: SupportJudge | None) -> bool:
         """Whether a run verifies: ``verify``, else when a judge is given or configured.
@@ -1224,7 +1232,9 @@ class Reviewer:
                 hint=f"{exc.hint} Or pass --extractive to quote the abstracts instead (no model).",
             ) from None
         db = LLMDatabase(self.settings.llm_db_path)
-        return LLMClient(self.settings, db, Budget(max_cost), refresh=refresh), db
+        return LLMClient(
+            self.settings, db, Budget(max_cost), refresh=refresh, reporter=self.reporter
+        ), db
 
     def _summarize(
         self,
@@ -1245,7 +1255,9 @@ class Reviewer:
         report = None
         verifying = None
         try:
-            client = LLMClient(self.settings, db, Budget(max_cost), refresh=refresh)
+            client = LLMClient(
+                self.settings, db, Budget(max_cost), refresh=refresh, reporter=self.reporter
+            )
             workers = concurrency or self.settings.concurrency
             profile = profile or self.profile()
             self.reporter.note(
@@ -1362,9 +1374,14 @@ class Reviewer:
                 included = self.resolve(include, "--include: not in the store")
                 if client is not None and expand:
                     self.reporter.note(f"Asking {client.model} for other phrasings of the topic…")
-                    plan.queries = rw.expand_queries(client, named, plan.trace)
+                    seen = len(plan.trace.notes)
+                    plan.queries = rw.expand_queries(
+                        client, named, plan.trace, budget=self.settings.expand_budget
+                    )
                     if plan.queries:
                         self.reporter.note("Also searching: " + " | ".join(plan.queries))
+                    for note in plan.trace.notes[seen:]:
+                        self.reporter.note(note[0].upper() + note[1:] + ".")
                 chosen = rw.retrieve(
                     store, named, plan.queries, k, filters, included, sorted(excluded)
                 )

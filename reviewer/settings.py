@@ -79,9 +79,21 @@ class Settings(BaseSettings):
         description="Summary profile: the fields a summary extracts. general, "
         "medical-imaging, a NAME with REVIEWER_HOME/profiles/NAME.toml, or a TOML file's path.",
     )
-    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds per model request.")
+    llm_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds a model may stay silent: before the first token of an answer "
+        "and between tokens (answers are streamed; a model that keeps writing is never cut "
+        "off). A timeout is not retried.",
+    )
     llm_retries: int = Field(
-        default=4, ge=0, le=10, description="Transport retries (429, 5xx, timeouts, resets)."
+        default=4, ge=0, le=10, description="Transport retries (429, 5xx, connection resets)."
+    )
+    expand_budget: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds related-work's optional query-variant step may take; when "
+        "they run out, it is skipped with a note and the topic alone is searched.",
     )
     llm_retry_max_wait: float = Field(
         default=60.0,

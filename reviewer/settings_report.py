@@ -66,6 +66,7 @@ def settings_report(settings: Settings) -> dict[str, Any]:
     llm_settings = {
         "timeout_s": settings.llm_timeout,
         "transport_retries": settings.llm_retries,
+        "expand_budget_s": settings.expand_budget,
         "reasks": settings.llm_reasks,
         "max_tokens": settings.max_tokens,
         "temperature": settings.temperature,

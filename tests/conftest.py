@@ -104,15 +104,18 @@ def _scrub_response(response: dict) -> dict:
 
 
 def llm_request_body(r1: Any, r2: Any) -> None:
-    """vcr matcher: the same model, messages and response format (JSON compared, so key
-    order does not matter). A prompt, schema or validator message that changed since the
-    recording fails the replay instead of passing on a stale answer."""
+    """vcr matcher: the same model, messages, response format and streaming (JSON compared,
+    so key order does not matter). A prompt, schema or validator message that changed since
+    the recording fails the replay instead of passing on a stale answer, and so does a
+    recording of an unstreamed answer replayed to a streamed request (its body would read
+    as an empty stream)."""
     import json
 
     def key(request: Any) -> Any:
         body = request.body or b"{}"
         data = json.loads(body.decode() if isinstance(body, bytes) else body)
-        return [data.get(k) for k in ("model", "messages", "response_format", "temperature")]
+        fields = ("model", "messages", "response_format", "temperature", "stream")
+        return [data.get(k) for k in fields]
 
     assert key(r1) == key(r2), "the request body differs from the recorded one"
 

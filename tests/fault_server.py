@@ -16,6 +16,17 @@ action per request, in order:
                                             the client sees a connection reset
     ("malformed",)                          200 whose body is not JSON
     ("answer", '{"text": "hi"}')            200 chat.completion with that content
+    ("slow", '{"text": "hi"}', 0.3)         the content streamed one piece (about a
+                                            token, 4 characters) every 0.3 s
+    ("stall", '{"text": "hi"}', 3, 5.0)     3 pieces, then silence for 5 s, then the rest
+    ("plain", '{"text": "hi"}')             a chat.completion body even when asked to
+                                            stream (a server that cannot stream)
+
+A request that asks to stream (``"stream": true``) gets the answer as server-sent
+events, as OpenAI-compatible servers send it (chat.completion.chunk objects, a last
+chunk with the finish reason, a usage chunk when ``stream_options.include_usage``, then
+``data: [DONE]``); "malformed" then sends an event whose data is not JSON. Otherwise
+"slow" and "stall" answer in one body after the same waits.
 
 When the script runs out, ``default`` is used for every further request (None:
 a 400 saying the script is exhausted, so a test that sends too many requests
@@ -66,9 +77,14 @@ class RecordedRequest:
         return []
 
 
+def pieces(content: str) -> list[str]:
+    """The content cut as a server streams it: about one token (4 characters) a chunk."""
+    return [content[i : i + 4] for i in range(0, len(content), 4)] or [""]
+
+
 def completion(content: str, model: str = "fault-test", prompt_tokens: int = 20) -> dict[str, Any]:
     """A well-formed chat.completion body."""
-    completion_tokens = max(1, len(content) // 4)
+    completion_tokens = len(pieces(content))
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
         "object": "chat.completion",
@@ -122,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         model = body.get("model", "fault-test") if isinstance(body, dict) else "fault-test"
+        streamed = isinstance(body, dict) and body.get("stream") is True
+        usage = streamed and bool((body.get("stream_options") or {}).get("include_usage"))
         kind = action[0]
         if kind == "status":
             status = int(action[1])
@@ -136,19 +154,79 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "sleep":
             owner._stopping.wait(float(action[1]))
             content = action[2] if len(action) > 2 else '{"text": "late"}'
-            self._send_json(200, completion(content, model))
+            self._answer(content, model, streamed, usage)
         elif kind == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
         elif kind == "malformed":
-            self._send_raw(200, b"<html>this is not JSON {", "application/json")
+            if streamed:
+                self._send_events([(0.0, b"data: <html>this is not JSON {\n\n")])
+            else:
+                self._send_raw(200, b"<html>this is not JSON {", "application/json")
         elif kind == "answer":
+            self._answer(str(action[1]), model, streamed, usage)
+        elif kind == "plain":
             self._send_json(200, completion(str(action[1]), model))
+        elif kind in ("slow", "stall"):
+            content = str(action[1])
+            waits = [0.0] * len(pieces(content))
+            if kind == "slow":
+                waits = [float(action[2])] * len(waits)
+            elif int(action[2]) < len(waits):
+                waits[int(action[2])] = float(action[3])
+            self._answer(content, model, streamed, usage, waits)
         elif kind == "exhausted":
             self._send_json(400, {"error": {"message": "fault server: script exhausted"}})
         else:  # pragma: no cover - a typo in a test's script
             self._send_json(400, {"error": {"message": f"fault server: unknown action {action}"}})
+
+    def _answer(
+        self,
+        content: str,
+        model: str,
+        streamed: bool,
+        usage: bool,
+        waits: list[float] | None = None,
+    ) -> None:
+        """The answer, streamed when asked, each piece after its wait (silence first)."""
+        stopping = self.server.owner._stopping
+        if not streamed:
+            for wait in waits or []:
+                stopping.wait(wait)
+            self._send_json(200, completion(content, model))
+            return
+        body = completion(content, model)
+        events: list[tuple[float, bytes]] = []
+        for i, piece in enumerate(pieces(content)):
+            delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+            wait = waits[i] if waits else 0.0
+            events.append((wait, _event(body, [{"index": 0, "delta": delta}])))
+        events.append((0.0, _event(body, [{"index": 0, "delta": {}, "finish_reason": "stop"}])))
+        if usage:
+            events.append((0.0, _event(body, [], body["usage"])))
+        events.append((0.0, b"data: [DONE]\n\n"))
+        self._send_events(events)
+
+    def _send_events(self, events: list[tuple[float, bytes]]) -> None:
+        """A 200 text/event-stream response, chunked, each event after its wait."""
+        stopping = self.server.owner._stopping
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for wait, data in events:
+                if wait and stopping.wait(wait):
+                    break
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (a timeout test): nobody is listening any more.
+            self.close_connection = True
 
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self._send_raw(status, json.dumps(payload).encode(), "application/json", headers)
@@ -168,6 +246,20 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (a timeout test): nobody is listening any more.
             self.close_connection = True
+
+
+def _event(body: dict[str, Any], choices: list[Any], usage: Any = None) -> bytes:
+    """One server-sent event: a chat.completion.chunk of ``body``'s id and model."""
+    chunk = {
+        "id": body["id"],
+        "object": "chat.completion.chunk",
+        "created": body["created"],
+        "model": body["model"],
+        "choices": choices,
+    }
+    if usage is not None:
+        chunk["usage"] = usage
+    return f"data: {json.dumps(chunk)}\n\n".encode()
 
 
 class _Server(ThreadingHTTPServer):

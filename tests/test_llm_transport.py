@@ -1,5 +1,7 @@
 """LLMClient's error paths against a fault-injecting stand-in server (tests/fault_server.py):
-bounded transport retries (429 with Retry-After, 5xx, timeouts, resets, unreadable bodies),
+streamed answers (a slow stream outlasting the timeout completes and reports progress; a
+stream gone silent fails once, unretried; a server that cannot stream; time budgets),
+bounded transport retries (429 with Retry-After, 5xx, resets, unreadable bodies),
 errors that must not be retried (400, 401), the key kept out of every message and log,
 bounded validation re-asks, the response cache (a failed answer replayed as a failure;
 refresh) and the budget. The answers the server gives are hand-written JSON, each only as
@@ -15,15 +17,17 @@ from typing import Any
 
 import pytest
 from conftest import run_cli
-from fault_server import FaultServer
+from fault_server import FaultServer, pieces
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from reviewer.errors import BudgetExceeded, LLMError
-from reviewer.llm.client import LLMClient, Outcome
+from reviewer.llm.client import LLMClient, Outcome, TimeBudgetExceeded
 from reviewer.llm.cost import Budget
 from reviewer.llm.db import LLMDatabase
+from reviewer.progress import CollectingReporter
 from reviewer.prompts import RenderedPrompt
 from reviewer.settings import Settings, load_settings
+from reviewer.tasks import related_work
 
 SECRET = "sk-test-SECRET-123456"
 VALID = json.dumps({"text": "a short answer"})
@@ -31,6 +35,8 @@ TOO_LONG = json.dumps({"text": "x" * 80})
 # Two more hand-written answers, told apart by the Grounded tests' validators.
 HANDWRITTEN_A = json.dumps({"text": "a"})
 HANDWRITTEN_B = json.dumps({"text": "b"})
+# A hand-written valid answer long enough (14 pieces) to stream for seconds.
+SLOW = json.dumps({"text": "a hand-written answer that streams in slowly"})
 PROMPT = RenderedPrompt(
     "fault_test",
     1,
@@ -95,11 +101,13 @@ class Waits:
 
 
 def make_client(
-    budget: Budget | None = None, sleep: Callable[[float], None] | None = None
+    budget: Budget | None = None,
+    sleep: Callable[[float], None] | None = None,
+    reporter: CollectingReporter | None = None,
 ) -> tuple[LLMClient, LLMDatabase, Settings]:
     settings = load_settings()
     db = LLMDatabase(settings.llm_db_path)
-    client = LLMClient(settings, db, budget, sleep=sleep or Waits())
+    client = LLMClient(settings, db, budget, sleep=sleep or Waits(), reporter=reporter)
     return client, db, settings
 
 
@@ -154,34 +162,25 @@ def test_5xx_retried_with_bounded_waits(
     assert fault.requests[0].messages == fault.requests[2].messages
 
 
-def test_timeout_then_answer(fault: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_timeout_is_not_retried(fault: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server silent for the whole timeout (no first token) ends the call: the same
+    request would most likely go silent again. The answer queued next is never asked for."""
     monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
     fault.push(("sleep", 3), ("answer", VALID))
-    client, db, _ = make_client()
+    waits = Waits()
+    client, db, _ = make_client(sleep=waits)
 
-    outcome = ask(client)
-
-    # The answer is the second request's: the client gave up on the first (whose late
-    # answer would have been {"text": "late"}) instead of waiting for it.
-    assert outcome.value is not None and outcome.value.text == "a short answer"
-    assert len(fault.requests) == 2
-    rows = db.calls()
-    assert [(r["status"], r["attempt"]) for r in rows] == [("error", 1), ("ok", 2)]
-    assert "Timeout" in rows[0]["error"]
-
-
-def test_timeouts_exhausted_say_which_setting_to_raise(
-    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
-    monkeypatch.setenv("REVIEWER_LLM_RETRIES", "1")
-    fault.push(("sleep", 3), ("sleep", 3))
-    client, _, _ = make_client()
     with pytest.raises(LLMError) as info:
         ask(client)
-    assert "gave up after 2 attempts" in info.value.message
-    assert info.value.hint and "REVIEWER_LLM_TIMEOUT (1 s)" in info.value.hint
-    assert len(fault.requests) == 2
+
+    assert len(fault.requests) == 1
+    assert waits.asked == []
+    assert "sent no answer within 1 s (REVIEWER_LLM_TIMEOUT); not retried" in info.value.message
+    assert "\n" not in info.value.message
+    assert info.value.hint and "REVIEWER_LLM_TIMEOUT bounds the wait" in info.value.hint
+    rows = db.calls()
+    assert [(r["status"], r["attempt"]) for r in rows] == [("error", 1)]
+    assert "Timeout" in rows[0]["error"]
 
 
 def test_connection_reset_then_answer(fault: FaultServer) -> None:
@@ -533,6 +532,181 @@ def test_budget_refuses_before_any_request(
     assert all(r["status"] != "ok" for r in db.calls())
 
 
+# -- streamed answers ----------------------------------------------------------------------
+
+
+def test_a_slow_stream_longer_than_the_timeout_completes_and_reports_progress(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timeout bounds silence, not the answer: 14 pieces 0.4 s apart take about 5.6 s
+    against a 2 s timeout, and the answer is the one streamed."""
+    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "2")
+    fault.push(("slow", SLOW, 0.4))
+    reporter = CollectingReporter()
+    client, db, _ = make_client(reporter=reporter)
+
+    started = time.monotonic()
+    outcome = ask(client)
+    elapsed = time.monotonic() - started
+
+    assert elapsed > 2 * 2  # well past the timeout
+    assert outcome.value is not None and outcome.value.text == json.loads(SLOW)["text"]
+    assert len(fault.requests) == 1 and fault.requests[0].body["stream"] is True
+    assert client.streams
+    # The call log has the server's own usage (its last chunk), as for an unstreamed answer.
+    rows = db.calls()
+    assert [r["status"] for r in rows] == ["ok"]
+    assert (rows[0]["input_tokens"], rows[0]["output_tokens"]) == (20, len(pieces(SLOW)))
+    # Progress: announced at 0, counts that grow while the answer streams, then done.
+    reports = reporter.streamed
+    assert reports[0] == ("openai/fault-test (p1)", 0, 0.0, False)
+    counts = [count for _, count, _, _ in reports]
+    assert counts == sorted(counts)
+    assert any(0 < count < len(pieces(SLOW)) for count in counts[1:-1])
+    _, count, rate, done = reports[-1]
+    assert done and count == len(pieces(SLOW))
+    assert 1.5 < rate < 3.5  # 13 gaps of 0.4 s: 2.5 tokens a second
+
+
+def test_a_stream_gone_silent_fails_once_and_is_not_retried(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
+    fault.push(("stall", SLOW, 3, 4.0), ("answer", VALID))
+    reporter = CollectingReporter()
+    waits = Waits()
+    client, db, _ = make_client(sleep=waits, reporter=reporter)
+
+    with pytest.raises(LLMError) as info:
+        ask(client)
+
+    assert len(fault.requests) == 1 and waits.asked == []
+    message = info.value.message
+    assert "went silent for 1 s after 3 tokens (REVIEWER_LLM_TIMEOUT); not retried" in message
+    assert info.value.hint and "REVIEWER_LLM_TIMEOUT" in info.value.hint
+    assert [r["status"] for r in db.calls()] == ["error"]
+    _, count, _, done = reporter.streamed[-1]
+    assert (count, done) == (3, True)
+
+
+def test_no_reask_after_a_timeout(fault: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first answer fails validation; its re-ask goes silent: nothing more is asked."""
+    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
+    monkeypatch.setenv("REVIEWER_LLM_REASKS", "2")
+    fault.push(("answer", TOO_LONG), ("stall", VALID, 2, 4.0), ("answer", VALID))
+    client, db, _ = make_client()
+
+    with pytest.raises(LLMError, match="not retried"):
+        ask(client)
+
+    assert len(fault.requests) == 2
+    assert [(r["status"], r["reask"]) for r in db.calls()] == [("invalid", 0), ("error", 1)]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [("plain", VALID), ("status", 400, {}, "stream is not supported by this server")],
+    ids=["answers-without-streaming", "refuses-stream"],
+)
+def test_a_server_that_cannot_stream_is_asked_without_streaming(
+    fault: FaultServer, refusal: tuple[Any, ...]
+) -> None:
+    fault.push(refusal, ("answer", VALID), ("answer", HANDWRITTEN_A))
+    client, db, _ = make_client()
+
+    outcome = ask(client)
+
+    assert outcome.value is not None and outcome.value.text == "a short answer"
+    assert [r.body.get("stream") for r in fault.requests] == [True, None]
+    assert [r["status"] for r in db.calls()] == ["error", "ok"]
+    # The client remembers: its next request is not streamed.
+    other = RenderedPrompt("fault_test", 1, ({"role": "user", "content": "Say 'a'."},))
+    client.structured(other, Answer, context={}, task="fault_test")
+    assert len(fault.requests) == 3 and fault.requests[2].body.get("stream") is None
+
+
+@pytest.mark.parametrize(
+    "action",
+    [("sleep", 4.0, SLOW), ("slow", SLOW, 0.4)],
+    ids=["silent-server", "slow-stream"],
+)
+def test_query_variants_are_skipped_when_their_budget_runs_out(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch, action: tuple[Any, ...]
+) -> None:
+    """The query-variant step gets its own budget, shorter than the timeout here: a silent
+    server and a slow stream are both cut at the budget and related-work goes on."""
+    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "30")
+    fault.push(action, ("answer", VALID))
+    client, db, _ = make_client()
+    trace = related_work.Trace()
+
+    started = time.monotonic()
+    queries = related_work.expand_queries(client, "a topic", trace, budget=1.0)
+    elapsed = time.monotonic() - started
+
+    assert queries == []
+    assert elapsed < 2.5
+    assert trace.notes == [
+        "query variants skipped: the model took longer than 1 s; searched the topic only"
+    ]
+    assert len(fault.requests) == 1
+    assert [r["status"] for r in db.calls()] == ["error"]
+    with pytest.raises(TimeBudgetExceeded):  # a spent budget asks nothing at all
+        client.structured(PROMPT, Answer, context={}, task="fault_test", time_budget=0.0)
+    assert len(fault.requests) == 1
+
+
+def test_the_throttle_proxy_paces_a_stream(
+    fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tests/llm_server.py's ``--throttle`` proxy (used in front of the real local server by
+    tests/test_e2e_slow_model.py), checked here in front of the stand-in: an answer the
+    stand-in streams at once arrives at 10 events a second."""
+    import threading
+
+    from llm_server import ThrottleProxy, free_port
+
+    proxy = ThrottleProxy(fault.url.removesuffix("/v1"), free_port(), rate=10)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        port = proxy.httpd.server_address[1]
+        monkeypatch.setenv("REVIEWER_API_BASE", f"http://127.0.0.1:{port}/v1")
+        monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
+        fault.push(("answer", SLOW))
+        reporter = CollectingReporter()
+        client, _, _ = make_client(reporter=reporter)
+
+        started = time.monotonic()
+        outcome = ask(client)
+        elapsed = time.monotonic() - started
+    finally:
+        proxy.httpd.shutdown()
+        proxy.httpd.server_close()
+
+    assert outcome.value is not None and outcome.value.text == json.loads(SLOW)["text"]
+    assert elapsed > 1.3  # 14 pieces at 10 a second (the stand-in alone takes milliseconds)
+    _, count, rate, done = reporter.streamed[-1]
+    assert done and count == len(pieces(SLOW)) and 5 < rate < 12
+
+
+def test_console_reporter_writes_a_line_now_and_then_when_not_on_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from reviewer.cli.output import ConsoleReporter
+
+    quiet = ConsoleReporter()  # every 15 s: a short answer prints nothing
+    quiet.tokens("m", 0, 0.0)
+    quiet.tokens("m", 12, 4.0)
+    quiet.tokens("m", 12, 4.0, done=True)
+    assert capsys.readouterr().err == ""
+
+    chatty = ConsoleReporter(interval=0.0)
+    chatty.tokens("m (\x1b[31mp1)", 0, 0.0)  # the request is sent: nothing to say yet
+    chatty.tokens("m (\x1b[31mp1)", 312, 4.06)
+    chatty.tokens("m (\x1b[31mp1)", 320, 4.1, done=True)
+    assert capsys.readouterr().err == "m (p1): 312 tokens, 4.1 tok/s\n"  # no escape sequence
+
+
 # -- the CLI ----------------------------------------------------------------------------------
 
 
@@ -553,3 +727,22 @@ def test_cli_summarize_fails_cleanly_on_persistent_500(
     assert len(error_lines) == 1, result.stderr
     assert "gave up after 2 attempts" in error_lines[0]
     assert len(fault.requests) == 2
+
+
+def test_cli_summarize_against_a_silent_model_is_one_error_line(
+    seeded_home: Path, fault: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "1")
+    listed = run_cli("list", "--json", check=True)
+    paper_id = json.loads(listed.stdout)[0]["id"]
+    fault.default = ("sleep", 4.0)
+
+    result = run_cli("summarize", "--ids", paper_id)
+
+    assert result.returncode == 7, result.stderr
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1, result.stderr
+    assert "sent no answer within 1 s (REVIEWER_LLM_TIMEOUT); not retried" in error_lines[0]
+    assert "hint: REVIEWER_LLM_TIMEOUT bounds the wait" in result.stderr
+    assert len(fault.requests) == 1

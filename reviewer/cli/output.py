@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -388,24 +390,36 @@ def raise_if_judge_stopped(result: Any) -> None:
 
 class ConsoleReporter:
     """The library's notes as lines on stderr, and its counted work as a progress bar
-    when stderr is a terminal (notes then print above the bar)."""
+    when stderr is a terminal (notes then print above the bar). A model's answer while
+    it streams in: on a terminal, one line that updates (in the bar's label when there is
+    a bar); otherwise a plain line every ``interval`` seconds, for logs."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 15.0) -> None:
         self._bar: Any = None
         self._task: Any = None
+        self._label = ""
+        self._status: Any = None  # the one updating line of a streaming answer (terminal)
+        self._interval = interval
+        self._since: float | None = None  # when the last plain progress line was due
+        self._lock = threading.Lock()
+        # Asked once: while rich draws, sys.stderr is its proxy, which is no terminal.
+        self._terminal = sys.stderr.isatty()
 
     def note(self, message: str) -> None:
-        if self._bar is not None:
-            self._bar.console.print(message, markup=False, highlight=False)
+        shown = self._bar or self._status
+        if shown is not None:
+            shown.console.print(message, markup=False, highlight=False)
         else:
             info(message)
 
     def start(self, total: int, label: str) -> None:
-        if total <= 0 or not sys.stderr.isatty() or self._bar is not None:
+        if total <= 0 or not self._terminal or self._bar is not None:
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+        self._stop_status()
+        self._label = label
         self._bar = Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -425,6 +439,45 @@ class ConsoleReporter:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+
+    def tokens(self, label: str, count: int, rate: float, done: bool = False) -> None:
+        from reviewer.render.safe import strip_controls
+
+        speed = f"{count} tokens, {rate:.1f} tok/s" if count else "waiting for the first token"
+        line = strip_controls(f"{label}: {speed}")
+        with self._lock:
+            if not self._terminal:
+                now = time.monotonic()
+                if self._since is None:
+                    self._since = now
+                elif count and not done and now - self._since >= self._interval:
+                    info(line)
+                    self._since = now
+            elif self._bar is not None:
+                from rich.markup import escape
+
+                shown = self._label if done else f"{self._label} · {speed}"
+                self._bar.update(self._task, description=escape(shown))
+            elif done:
+                self._stop_status()
+            elif self._status is not None:
+                self._status.update(self._task, description=line)
+            else:
+                from rich.console import Console
+                from rich.progress import Progress, TextColumn
+
+                self._status = Progress(
+                    TextColumn("{task.description}", markup=False),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
+                self._task = self._status.add_task(line, total=None)
+                self._status.start()
+
+    def _stop_status(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
 
 
 def open_reviewer() -> Any:

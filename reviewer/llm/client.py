@@ -1,10 +1,19 @@
 """The one way writing tasks talk to a model.
 
+Answers are streamed and assembled into one ordinary response (litellm's
+``stream_chunk_builder``), so ``REVIEWER_LLM_TIMEOUT`` bounds the silence before the first
+token and between tokens (httpx's read timeout is per read), never the whole answer: a slow
+model that keeps writing is never cut off, and the caller's ``Reporter`` hears its progress
+(``tokens``). A server that cannot stream is asked once more without streaming, and that
+client does not stream again.
+
 Two kinds of retry, kept apart and both bounded:
-- transport (429, 5xx, timeouts, connection resets, unreadable responses) is
-  retried by tenacity around each HTTP request, honouring Retry-After;
+- transport (429, 5xx, connection resets, unreadable responses) is retried by tenacity
+  around each HTTP request, honouring Retry-After;
 - validation (an answer that is not the schema, or fails a grounding rule) is
   re-asked by instructor, which sends the validation errors back to the model.
+A timeout (the model went silent for the whole timeout) is neither: the same request
+would most likely go silent again, so it ends the call with one error naming the setting.
 
 Every HTTP attempt is a row in the call log; a repeated task is answered from
 the response cache and logged as a cache hit, with no model call.
@@ -18,6 +27,7 @@ asks the model again and replaces what is cached.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -34,6 +44,7 @@ from pydantic import BaseModel, ValidationError
 from reviewer.errors import BudgetExceeded, ConfigError, LLMError
 from reviewer.llm.cost import Budget, Price, price_for
 from reviewer.llm.db import CachedAnswer, CallRecord, LLMDatabase
+from reviewer.progress import Reporter
 from reviewer.prompts import RenderedPrompt
 from reviewer.settings import Settings
 
@@ -82,10 +93,34 @@ def require_model(settings: Settings) -> str:
     return settings.model
 
 
+def timed_out(exc: BaseException) -> bool:
+    """The request timed out: the server sent nothing for the whole timeout. litellm may
+    wrap it (a timeout in the middle of a stream comes as MidStreamFallbackError, a 503
+    that carries the original), so the chain of causes is searched."""
+    import httpx
+
+    from reviewer.llm.litellm_import import litellm
+
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None:
+            return False
+        if isinstance(current, (litellm.Timeout, httpx.TimeoutException, TimeoutError)):
+            return True
+        current = (
+            getattr(current, "original_exception", None) or current.__cause__ or current.__context__
+        )
+    return False
+
+
 def _is_transient(exc: BaseException) -> bool:
     from reviewer.llm.litellm_import import litellm
 
-    if isinstance(exc, (litellm.Timeout, litellm.APIConnectionError)):
+    if timed_out(exc):
+        # Not retried: a model that stayed silent for REVIEWER_LLM_TIMEOUT would most
+        # likely stay silent again, and a slow one that keeps writing never times out.
+        return False
+    if isinstance(exc, litellm.APIConnectionError):
         return True
     if isinstance(
         exc, (litellm.AuthenticationError, litellm.BadRequestError, litellm.NotFoundError)
@@ -130,6 +165,16 @@ class ContextWindowExceeded(LLMError):
     """The conversation (prompt plus re-asks) no longer fits the model's context."""
 
 
+class TimeBudgetExceeded(LLMError):
+    """A call given a time budget (``structured(time_budget=...)``) ran out of it; nothing
+    more is asked (no retry, no re-ask)."""
+
+
+class _NotStreamed(Exception):
+    """A streamed request came back without a single streamed token (the server ignores
+    ``stream``, e.g. answers plain JSON): ask again without streaming."""
+
+
 @dataclass
 class Outcome(Generic[T]):
     """The result of one structured request. A cache hit carries what the request that
@@ -163,6 +208,9 @@ class _Call:
     answers: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    deadline: float | None = None  # time.monotonic() by which the call must end
+    capped: bool = False  # the last request's timeout was cut to the deadline
+    streamed: int = 0  # tokens the last streamed request received
 
 
 class LLMClient:
@@ -171,7 +219,9 @@ class LLMClient:
     ``refresh=True``: do not answer from the cache what was cached before this client
     asked; ask the model and replace the cached entry with the new answers (whether they
     pass or fail). A request repeated within the same client is then answered from the
-    fresh entry, so a refreshed run asks each distinct request once."""
+    fresh entry, so a refreshed run asks each distinct request once.
+
+    ``reporter`` hears each streamed answer's progress (``Reporter.tokens``)."""
 
     def __init__(
         self,
@@ -180,6 +230,7 @@ class LLMClient:
         budget: Budget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         refresh: bool = False,
+        reporter: Reporter | None = None,
     ) -> None:
         self.settings = settings
         self.model = require_model(settings)
@@ -191,6 +242,8 @@ class LLMClient:
         self._sleep = sleep
         self._refreshed: set[str] = set()  # keys this client has asked the model anew
         self._refreshed_lock = threading.Lock()
+        self.reporter = reporter
+        self.streams = True  # False once the server answered a stream without streaming
 
     # -- the public call --------------------------------------------------------------
 
@@ -231,7 +284,11 @@ class LLMClient:
         context: dict[str, Any],
         task: str,
         subject: str | None = None,
+        time_budget: float | None = None,
     ) -> Outcome[T]:
+        """Ask for an answer of ``response_model``, re-asking with the validation errors.
+        ``time_budget``: seconds the whole call (retries and re-asks included) may take;
+        when they run out, TimeBudgetExceeded."""
         key = self.cache_key(prompt, response_model, context)
         if not self.refresh or key in self._refreshed:
             cached = self.db.cache_get(key)
@@ -247,6 +304,8 @@ class LLMClient:
         from reviewer.llm.litellm_import import litellm
 
         state = _Call(prompt, key, task, subject)
+        if time_budget is not None:
+            state.deadline = time.monotonic() + time_budget
 
         def complete(*args: Any, **kwargs: Any) -> Any:
             state.reask += 1
@@ -377,6 +436,8 @@ class LLMClient:
                 "longer context.",
             ) from exc
         except Exception as exc:
+            if timed_out(exc):
+                raise self._timeout_error(state) from None
             transient = _is_transient(exc)
             detail = redact(str(exc), self.settings).splitlines()[0][:300] if str(exc) else ""
             raise LLMError(
@@ -386,25 +447,63 @@ class LLMClient:
                     if transient
                     else ""
                 ),
-                hint=(
-                    f"No answer within REVIEWER_LLM_TIMEOUT ({self.settings.llm_timeout:g} s); "
-                    "raise it for a slow local model. "
-                    if isinstance(exc, litellm.Timeout)
-                    else "Check REVIEWER_MODEL / REVIEWER_API_BASE and the key; "
-                )
-                + "`reviewer logs` shows every attempt.",
+                hint="Check REVIEWER_MODEL / REVIEWER_API_BASE and the key; "
+                "`reviewer logs` shows every attempt.",
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _timeout_error(self, state: _Call) -> LLMError:
+        """What a timeout means, said once: the call ends here (no retry, no re-ask)."""
+        if state.capped:
+            return TimeBudgetExceeded(f"{self.model}: the call ran out of its time budget")
+        timeout = self.settings.llm_timeout
+        silent = (
+            f"went silent for {timeout:g} s after {state.streamed} tokens"
+            if state.streamed
+            else f"sent no answer within {timeout:g} s"
+        )
+        return LLMError(
+            f"{self.model}: the model {silent} (REVIEWER_LLM_TIMEOUT); not retried",
+            hint="REVIEWER_LLM_TIMEOUT bounds the wait for the first token and between "
+            "tokens, never a whole answer that keeps coming: raise it for a model that is "
+            "slow to start (a long prompt on a busy machine). `reviewer logs` shows every "
+            "attempt.",
+        )
+
     def _request(self, state: _Call, kwargs: dict[str, Any], litellm: Any) -> Any:
+        """One answer: streamed, or once more without streaming when the server cannot
+        stream (remembered: this client then never streams again)."""
+        if self.streams:
+            try:
+                return self._request_once(state, kwargs, litellm, stream=True)
+            except Exception as exc:
+                if not _cannot_stream(exc, litellm):
+                    raise
+                self.streams = False
+        return self._request_once(state, kwargs, litellm, stream=False)
+
+    def _request_once(
+        self, state: _Call, kwargs: dict[str, Any], litellm: Any, *, stream: bool
+    ) -> Any:
         """One HTTP request, logged whatever happens."""
+        timeout = self.settings.llm_timeout
+        state.capped, state.streamed = False, 0
+        if state.deadline is not None:
+            left = state.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeBudgetExceeded(f"{self.model}: the call ran out of its time budget")
+            if left < timeout:
+                timeout, state.capped = left, True
         estimate = self._estimate(kwargs, litellm)
         self.budget.reserve(estimate)
         started = time.perf_counter()
         try:
-            response = litellm.completion(
-                **kwargs, timeout=self.settings.llm_timeout, num_retries=0, max_retries=0
-            )
+            if stream:
+                response = self._streamed(state, kwargs, litellm, timeout)
+            else:
+                response = litellm.completion(
+                    **kwargs, timeout=timeout, num_retries=0, max_retries=0
+                )
             content = response.choices[0].message.content
             if content is None:
                 raise LLMError(f"{self.model} returned an empty answer")
@@ -435,6 +534,48 @@ class LLMClient:
             # other invalid answer (within the same re-ask bound).
             response.choices[0].finish_reason = "stop"
         return response
+
+    def _streamed(self, state: _Call, kwargs: dict[str, Any], litellm: Any, timeout: float) -> Any:
+        """Stream the answer, reporting progress, and assemble the chunks into the response
+        a non-streamed request would have given (content, finish reason, usage: the
+        server's own count when it sends one, else litellm's token count). ``timeout`` is
+        httpx's read timeout: it bounds each wait for the next bytes, not the stream."""
+        subject = state.subject or ""
+        if len(subject) > 40:  # a judge's claim or a theme title: enough to tell calls apart
+            subject = subject[:39] + "…"
+        label = f"{self.model} ({subject})" if subject else self.model
+        chunks: list[Any] = []
+        rate, first, shown = 0.0, 0.0, 0.0
+        self._tokens(label, 0, 0.0)
+        params = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
+        stream = litellm.completion(**params, timeout=timeout, num_retries=0, max_retries=0)
+        try:
+            for chunk in stream:
+                chunks.append(chunk)
+                if _delta_text(chunk):
+                    # A streamed chunk carries one token on the servers we know (llama.cpp,
+                    # OpenAI, vLLM, Ollama): a count good enough to show progress.
+                    state.streamed += 1
+                    now = time.monotonic()
+                    first = first or now
+                    if now > first:
+                        rate = (state.streamed - 1) / (now - first)
+                    if now - shown >= 0.5:
+                        self._tokens(label, state.streamed, rate)
+                        shown = now
+                if state.deadline is not None and time.monotonic() > state.deadline:
+                    raise TimeBudgetExceeded(f"{self.model}: the call ran out of its time budget")
+        finally:
+            _close(stream)
+            self._tokens(label, state.streamed, rate, done=True)
+        if not state.streamed:
+            raise _NotStreamed("the server answered without streaming a token")
+        return litellm.stream_chunk_builder(chunks, messages=kwargs.get("messages"))
+
+    def _tokens(self, label: str, count: int, rate: float, done: bool = False) -> None:
+        report = getattr(self.reporter, "tokens", None)  # a caller's Reporter may lack it
+        if report is not None:
+            report(label, count, rate, done)
 
     def _estimate(self, kwargs: dict[str, Any], litellm: Any) -> float:
         if self.budget.max_cost is None or not self.price.known:
@@ -497,6 +638,35 @@ def _unwrap(exc: BaseException) -> BaseException:
         current = current.__cause__ or current.__context__
         seen += 1
     return exc
+
+
+def _cannot_stream(exc: BaseException, litellm: Any) -> bool:
+    """The server refused or ignored ``stream``: a stream without a token, or a 400 / 422 /
+    501 that names streaming."""
+    if isinstance(exc, _NotStreamed):
+        return True
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        return False
+    return getattr(exc, "status_code", None) in (400, 422, 501) and "stream" in str(exc).lower()
+
+
+def _delta_text(chunk: Any) -> str:
+    """The text a streamed chunk adds (the answer, or a reasoning model's thinking)."""
+    choices = getattr(chunk, "choices", None) or []
+    delta = getattr(choices[0], "delta", None) if choices else None
+    if delta is None:
+        return ""
+    return str(getattr(delta, "content", None) or getattr(delta, "reasoning_content", None) or "")
+
+
+def _close(stream: Any) -> None:
+    """Close a stream we stop reading, so the server stops writing it."""
+    close = getattr(stream, "close", None) or getattr(
+        getattr(stream, "completion_stream", None), "close", None
+    )
+    if callable(close):
+        with contextlib.suppress(Exception):  # best effort: the outcome is already decided
+            close()
 
 
 def _error_lines(error: BaseException) -> list[str]:

@@ -334,7 +334,9 @@ class _Run:
 
         db = LLMDatabase(self.settings.llm_db_path)
         try:
-            client = LLMClient(self.settings, db, refresh=self.request.refresh)
+            client = LLMClient(
+                self.settings, db, refresh=self.request.refresh, reporter=self.rv.reporter
+            )
             why = name_themes_with_model(client, content.themes)
         finally:
             db.close()

@@ -242,12 +242,30 @@ def make_candidates(
     ]
 
 
-def expand_queries(client: LLMClient, topic: str, trace: Trace) -> list[str]:
-    """Up to three other phrasings of the topic; the ones that fail the checks are left out."""
+def expand_queries(
+    client: LLMClient, topic: str, trace: Trace, budget: float | None = None
+) -> list[str]:
+    """Up to three other phrasings of the topic; the ones that fail the checks are left out.
+    The step is optional, so it gets at most ``budget`` seconds (REVIEWER_EXPAND_BUDGET):
+    when they run out, it is skipped with a note and the topic alone is searched."""
+    from reviewer.llm.client import TimeBudgetExceeded
+
     rendered = load_prompt("expand_query").render(topic=topic)
-    outcome = client.structured(
-        rendered, QueryVariants, context={"topic": topic}, task=TASK, subject="queries"
-    )
+    try:
+        outcome = client.structured(
+            rendered,
+            QueryVariants,
+            context={"topic": topic},
+            task=TASK,
+            subject="queries",
+            time_budget=budget,
+        )
+    except TimeBudgetExceeded:
+        trace.notes.append(
+            f"query variants skipped: the model took longer than {budget:g} s; "
+            "searched the topic only"
+        )
+        return []
     trace.outcomes.append(("queries", outcome))
     answer = outcome.value or best_answer(
         outcome.contents, QueryVariants, lambda a: len(query_problems(a.queries, topic))
