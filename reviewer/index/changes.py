@@ -43,25 +43,29 @@ class ChangeLog:
         self.collection = client.get_or_create_collection(
             f"{collection_name}.changes", embedding_function=None
         )
+        self._begun: dict[str, dict[str, Any]] = {}  # metadata of changes begun here
 
     def begin(self, ids: Sequence[str], started_at: str | None = None) -> str:
         """Announce a write of these paper ids; returns the change's id."""
         change = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
         started = started_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        metadata = {"done": False, "ids": json.dumps(list(ids)), "started_at": started}
         self.collection.add(
             ids=[change],
             embeddings=[[1.0]],  # Chroma needs a vector; the log has no use for one
-            metadatas=[{"done": False, "ids": json.dumps(list(ids)), "started_at": started}],
+            metadatas=[metadata],
         )
+        self._begun[change] = metadata
         return change
 
     def done(self, change: str) -> None:
-        found = self.collection.get(ids=[change], include=["metadatas"])
-        if not found["ids"]:
-            return
-        metadata = dict(found["metadatas"][0])
-        metadata["done"] = True
-        self.collection.update(ids=[change], metadatas=[metadata])
+        metadata = self._begun.pop(change, None)
+        if metadata is None:
+            found = self.collection.get(ids=[change], include=["metadatas"])
+            if not found["ids"]:
+                return
+            metadata = dict(found["metadatas"][0])
+        self.collection.update(ids=[change], metadatas=[{**metadata, "done": True}])
 
     def count(self) -> int:
         return int(self.collection.count())

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -135,8 +136,11 @@ class LexicalIndex:
     store_id: str = ""  # the Chroma collection's id: another store's index is not ours
     applied: set[str] = field(default_factory=set)  # change ids applied when done
     pending: set[str] = field(default_factory=set)  # applied while still being written
-    ids: list[str] = field(default_factory=list)  # row -> paper id ("" for a dead row)
-    keys: list[list[str]] = field(default_factory=list)  # row -> identity keys
+    ids: list[str] = field(default_factory=list)  # row -> paper id
+    _keys: list[list[str]] | None = field(default_factory=list)  # row -> identity keys
+    # Opened at load and read when first needed: the open file outlives a sweep of its
+    # folder by a process that saved a newer state.
+    _keys_file: IO[bytes] | None = None
     published: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     has_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     length: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
@@ -150,6 +154,17 @@ class LexicalIndex:
     _key_map: dict[str, set[str]] | None = None
 
     # -- reading ---------------------------------------------------------------------
+
+    @property
+    def keys(self) -> list[list[str]]:
+        """Each row's identity keys, read from disk the first time they are needed
+        (search never needs them; at 100k papers they are a third of the load time)."""
+        if self._keys is None:
+            assert self._keys_file is not None
+            with self._keys_file as handle:
+                self._keys = json.loads(handle.read().decode("utf-8"))
+            self._keys_file = None
+        return self._keys
 
     @property
     def size(self) -> int:
@@ -312,7 +327,7 @@ class LexicalIndex:
         np.cumsum(counts, out=indptr[1:])
         keep = np.flatnonzero(self.alive)
         self.ids = [self.ids[r] for r in keep]
-        self.keys = [self.keys[r] for r in keep]
+        self._keys = [self.keys[r] for r in keep]
         self.published = self.published[keep]
         self.has_code = self.has_code[keep]
         self.length = self.length[keep]
@@ -422,14 +437,14 @@ class LexicalIndex:
             published, has_code = arrays["published"], arrays["has_code"]
             length, alive, delta = arrays["length"], arrays["alive"], arrays["delta"]
         ids = json.loads((state / "ids.json").read_text(encoding="utf-8"))
-        keys = json.loads((state / "keys.json").read_text(encoding="utf-8"))
         vocab_list = json.loads((state / "vocab.json").read_text(encoding="utf-8"))
         index = cls(
             store_id=meta["store_id"],
             applied=set(meta["applied"]),
             pending=set(meta["pending"]),
             ids=ids,
-            keys=keys,
+            _keys=None,
+            _keys_file=open(state / "keys.json", "rb"),  # noqa: SIM115 (closed on first read)
             published=published,
             has_code=has_code,
             length=length,
