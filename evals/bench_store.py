@@ -27,6 +27,8 @@ peak memory does not accumulate across sizes):
   is cached per process, so this mainly loads the BM25 index from disk), and a
   fresh process (Store.open + first hybrid query, excluding Python imports and
   the MiniLM model load; with its peak RSS, i.e. what one CLI search costs).
+- ``reviewer search`` run as a program on the store (median of 3 wall times: imports,
+  MiniLM load, Chroma open, BM25 load, the query).
 - growth, the weekly cron's case: in a fresh process, ``--grow`` (300) new papers
   ingested into the store of N, with the time apart from embedding (the real MiniLM
   cost of embedding them is shown beside it), the breakdown, and the peak RSS.
@@ -691,6 +693,20 @@ def run_size_subprocess(n: int, args: argparse.Namespace) -> dict[str, Any]:
         )
         row["cold_process"] = json.loads(probe.stdout.strip().splitlines()[-1])
         log(f"[{n}] cold process: {row['cold_process']}")
+        log(f"[{n}] `reviewer search` as a whole process (3 runs) ...")
+        query = build_queries(Seed(), 1)[0]
+        walls = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "reviewer", "search", query, "--json"],
+                check=True,
+                capture_output=True,
+                env={**os.environ, "REVIEWER_HOME": str(home / "reviewer")},
+            )
+            walls.append(time.perf_counter() - t0)
+        row["cli_search_s"] = {"median": round(sorted(walls)[1], 2), "runs": len(walls)}
+        log(f"[{n}] cli search: {row['cli_search_s']}")
         log(f"[{n}] adding {args.grow} new papers in a fresh process ...")
         probe = subprocess.run(
             [
@@ -785,6 +801,10 @@ def print_table(rows: list[dict[str, Any]], embed: dict[str, Any]) -> None:
             f"found the last one: {g.get('found_last_added')}"
         )
         print(f"           breakdown: {g.get('breakdown_s')}")
+    print(
+        "`reviewer search` as a whole process (imports, model load, query), median s: "
+        + ", ".join(f"{r['size']:,}: {r.get('cli_search_s', {}).get('median')}" for r in rows)
+    )
     print(
         "query embedding alone p50 ms: "
         + ", ".join(
