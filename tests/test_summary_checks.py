@@ -85,8 +85,12 @@ def replay(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
 
     def completion(**kwargs: Any) -> Any:
         sent.append(kwargs["messages"])
+        # The client streams; litellm's mock streams the same answer in chunks.
         return original(
-            model=kwargs["model"], messages=kwargs["messages"], mock_response=queue.pop(0)
+            model=kwargs["model"],
+            messages=kwargs["messages"],
+            mock_response=queue.pop(0),
+            stream=kwargs.get("stream", False),
         )
 
     monkeypatch.setattr(litellm, "completion", completion)
