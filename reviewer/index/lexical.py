@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
@@ -72,16 +73,31 @@ def has_content_words(text: str) -> bool:
     return any(w not in stop for w in re.findall(r"\w+", text.lower()))
 
 
+# What each distinct word becomes (its tokens, stemmed): a word is stemmed once, not at
+# every occurrence (a full build of 20k abstracts: 30.8 s -> 5.3 s).
+_WORD_TOKENS: dict[str, tuple[str, ...]] = {}
+_WORD_TOKENS_MAX = 500_000
+
+
+def _word_tokens(word: str) -> tuple[str, ...]:
+    stop = _stopwords()
+    parts = re.split(r"[-']", word)
+    candidates = [word.replace("'", "")] + (parts if len(parts) > 1 else [])
+    tokens = tuple(_stemmer().stemWords([w for w in candidates if len(w) > 1 and w not in stop]))
+    if len(_WORD_TOKENS) >= _WORD_TOKENS_MAX:
+        _WORD_TOKENS.clear()
+    _WORD_TOKENS[word] = tokens
+    return tokens
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case, split, drop stopwords, stem; hyphenated words also count as parts."""
     words: list[str] = []
-    stop = _stopwords()
-    for match in _TOKEN_RE.finditer(text.lower()):
-        word = match.group(0)
-        parts = re.split(r"[-']", word)
-        candidates = [word.replace("'", "")] + (parts if len(parts) > 1 else [])
-        words.extend(w for w in candidates if len(w) > 1 and w not in stop)
-    return list(_stemmer().stemWords(words))
+    known = _WORD_TOKENS.get
+    for word in _TOKEN_RE.findall(text.lower()):
+        tokens = known(word)
+        words += _word_tokens(word) if tokens is None else tokens
+    return words
 
 
 def lexical_text(title: str, abstract: str) -> str:
@@ -247,23 +263,36 @@ class LexicalIndex:
 
     def upsert(self, papers: Iterable[IndexedPaper]) -> None:
         """Index these papers, replacing what the index held under their ids."""
+        self._add(papers, postings=True)
+
+    def _add(self, papers: Iterable[IndexedPaper], postings: bool) -> None:
+        """``upsert``; without ``postings`` the delta is not searchable until folded
+        (``build`` folds at once, so it skips them)."""
         papers = list({p.id: p for p in papers}.values())  # the last of an id counts
         if not papers:
             return
         self.remove(p.id for p in papers)
         start = len(self.ids)
+        vocab, delta_postings = self.vocab, self._delta_postings
         for paper in papers:
-            counts = Counter(tokenize(paper.text))
             row = len(self.ids)
             self.ids.append(paper.id)
             self.keys.append(list(paper.keys))
             self.row_of[paper.id] = row
             terms: dict[int, int] = {}
-            for term, count in counts.items():
-                tid = self.vocab.setdefault(term, len(self.vocab))
-                terms[tid] = min(count, 65535)
-                self._delta_postings.setdefault(tid, []).append((row, terms[tid]))
+            for term, count in Counter(tokenize(paper.text)).items():
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(vocab)
+                terms[tid] = count if count < 65535 else 65535
             self.delta[row] = terms
+            if postings:
+                for tid, count in terms.items():
+                    found = delta_postings.get(tid)
+                    if found is None:
+                        delta_postings[tid] = [(row, count)]
+                    else:
+                        found.append((row, count))
             if self._key_map is not None:
                 for key in paper.keys:
                     self._key_map.setdefault(key, set()).add(paper.id)
@@ -305,13 +334,15 @@ class LexicalIndex:
         tids = [term_of]
         tfs = [base.tfs.astype(np.uint16)]
         if self.delta:
-            triples = np.asarray(
-                [(r, t, c) for r, terms in self.delta.items() for t, c in terms.items()],
-                dtype=np.int64,
-            ).reshape(-1, 3)
-            rows.append(triples[:, 0])
-            tids.append(triples[:, 1])
-            tfs.append(triples[:, 2].astype(np.uint16))
+            held = self.delta.values()
+            rows.append(
+                np.repeat(
+                    np.fromiter(self.delta.keys(), dtype=np.int64, count=len(self.delta)),
+                    np.fromiter(map(len, held), dtype=np.int64, count=len(self.delta)),
+                )
+            )
+            tids.append(np.fromiter(chain.from_iterable(held), dtype=np.int64))
+            tfs.append(np.fromiter(chain.from_iterable(t.values() for t in held), dtype=np.uint16))
         all_rows, all_tids, all_tfs = (
             np.concatenate(rows),
             np.concatenate(tids),
@@ -479,6 +510,6 @@ def _sweep(folder: Path, keep: set[str]) -> None:
 def build(store_id: str, papers: Sequence[IndexedPaper]) -> LexicalIndex:
     """A fresh index of these papers."""
     index = LexicalIndex(store_id=store_id)
-    index.upsert(papers)
+    index._add(papers, postings=False)
     index._fold()
     return index
