@@ -23,6 +23,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
@@ -42,6 +43,9 @@ from reviewer.progress import CollectingReporter
 from reviewer.results import DraftSentence, PaperRow
 
 logger = logging.getLogger("reviewer.mcp")
+
+# A streamed answer's progress goes to the client at most this often (seconds).
+TOKENS_EVERY = 2.0
 _Fn = TypeVar("_Fn", bound=Callable[..., Any])
 
 UNTRUSTED = (
@@ -143,6 +147,8 @@ class _ToolReporter(CollectingReporter):
         super().__init__()
         self._ctx = ctx
         self._token = token
+        self._sent = -1.0  # the last progress value sent: each must be larger
+        self._tokens_at = 0.0  # when a streamed answer's progress was last sent
 
     def note(self, message: str) -> None:
         super().note(message)
@@ -157,13 +163,30 @@ class _ToolReporter(CollectingReporter):
         super().advance(done)
         self._progress(None)
 
+    def tokens(self, label: str, count: int, rate: float, done: bool = False) -> None:
+        """A streamed answer's progress, at most every ``TOKENS_EVERY`` seconds (and when
+        it starts and ends), so a client waiting on a slow model sees it working."""
+        super().tokens(label, count, rate, done)
+        now = time.monotonic()
+        if count and not done and now - self._tokens_at < TOKENS_EVERY:
+            return
+        self._tokens_at = now
+        if not count:
+            self._progress(f"{label}: waiting for the first token")
+        else:
+            self._progress(
+                f"{label}: {count} tokens, {rate:.1f} tok/s" + (" (done)" if done else "")
+            )
+
     def _progress(self, message: str | None) -> None:
         if self._ctx is None:
             return
+        # The protocol wants every notification's progress larger than the last.
+        self._sent = max(float(self.done), self._sent + 1e-6)
         try:
             anyio.from_thread.run(
                 self._ctx.report_progress,
-                float(self.done),
+                self._sent,
                 float(self.total) if self.total else None,
                 message,
                 token=self._token,

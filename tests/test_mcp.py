@@ -7,6 +7,7 @@ with a tool error naming the setting."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -215,3 +216,48 @@ def test_the_cli_loads_no_mcp_sdk_until_the_command_runs() -> None:
     assert out.stdout.strip() == "False"
     help_text = run_cli("mcp", "--help", check=True).stdout
     assert "stdio" in help_text and "mcpServers" in help_text and "REVIEWER_HOME" in help_text
+
+
+def test_a_streamed_answer_reports_its_progress_to_the_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client waiting on a slow model hears of its tokens: when the request is sent,
+    at most every TOKENS_EVERY seconds while they arrive, and at the end; every
+    notification's progress larger than the last, as the protocol asks."""
+    import anyio.lowlevel
+    import anyio.to_thread
+
+    from reviewer import mcp_server
+
+    clock = [100.0]
+    monkeypatch.setattr(mcp_server.time, "monotonic", lambda: clock[0])
+    sent: list[tuple[float, float | None, str | None]] = []
+
+    class Client:
+        async def report_progress(
+            self, progress: float, total: float | None, message: str | None
+        ) -> None:
+            sent.append((progress, total, message))
+
+    def work(reporter: mcp_server._ToolReporter) -> None:
+        reporter.start(2, "summaries")
+        reporter.tokens("m: 2403.05433", 0, 0.0)
+        for n in range(1, 31):  # three tokens a second for ten seconds
+            clock[0] += 1 / 3
+            reporter.tokens("m: 2403.05433", n, 3.0)
+        reporter.tokens("m: 2403.05433", 30, 3.0, done=True)
+        reporter.advance()
+
+    async def main() -> None:
+        reporter = mcp_server._ToolReporter(Client(), anyio.lowlevel.current_token())  # type: ignore[arg-type]
+        await anyio.to_thread.run_sync(work, reporter)
+
+    anyio.run(main)
+    messages = [m for _, _, m in sent]
+    assert messages[1] == "m: 2403.05433: waiting for the first token"
+    streaming = [m for m in messages if m and "tok/s" in m]
+    assert 4 <= len(streaming) <= 7  # ten seconds at one every two, not thirty
+    assert streaming[-1] == "m: 2403.05433: 30 tokens, 3.0 tok/s (done)"
+    progress = [p for p, _, _ in sent]
+    assert all(b > a for a, b in itertools.pairwise(progress))
+    assert sent[-1][0] >= 1 and sent[-1][1] == 2
