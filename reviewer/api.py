@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -41,6 +42,7 @@ from reviewer.results import (
     PaperRecord,
     RemovalReport,
     SearchHit,
+    SearchQuery,
     SentenceCheck,
     StoreSize,
     StoreStats,
@@ -260,11 +262,19 @@ class Reviewer:
         since: DateLike = None,
         until: DateLike = None,
         has_code: bool = False,
+        expand: bool = True,
     ) -> list[SearchHit]:
         """Hybrid search (dense MiniLM and BM25 fused by reciprocal rank), or one half.
         Each hit carries absolute scores (``similarity``, ``query_terms``); when none of
         the hits matches well, a note says so. An empty query, or one of only common
-        words, is a ``UsageError``."""
+        words, is a ``UsageError``.
+
+        With a model configured and ``expand``, the model also writes other phrasings of
+        the query and (except in lexical mode) the abstract a paper on it would have,
+        and their rankings join the fusion (``reviewer.tasks.expand``; each hit's
+        ``queries`` lists what was fused). When that fails or runs out of time
+        (REVIEWER_EXPAND_BUDGET), a one-line note says so and the query alone is
+        searched. Without a model, ``expand`` changes nothing."""
         from reviewer.index.search import absolute_scores, is_strong_match, search
 
         check_choice(mode, SEARCH_MODES, "--mode")
@@ -286,7 +296,23 @@ class Reviewer:
                 "The store is empty: ingest papers first (reviewer ingest FILE..., "
                 "or reviewer ingest --demo)."
             )
-        hits = search(store, query, k=k, mode=mode, filters=filters)  # type: ignore[arg-type]
+        variants: list[str] = []
+        hypothetical: str | None = None
+        if expand and self.settings.model and store.count():
+            variants, hypothetical = self._expand_query(query, hypothetical=mode != "lexical")
+        hits = search(
+            store,
+            query,
+            k=k,
+            mode=mode,  # type: ignore[arg-type]
+            filters=filters,
+            variants=variants,
+            hypothetical=hypothetical,
+        )
+        fused = [SearchQuery(kind="query", text=query)]
+        fused += [SearchQuery(kind="variant", text=v) for v in variants]
+        if hypothetical:
+            fused.append(SearchQuery(kind="hypothetical", text=hypothetical))
         scores = absolute_scores(store, query, [h.paper.id for h in hits])
         if scores and not any(is_strong_match(sim, terms) for sim, terms in scores):
             sim, terms = max(scores)
@@ -296,9 +322,54 @@ class Reviewer:
                 "answers."
             )
         return [
-            SearchHit(rank=i, **h.to_json(), similarity=round(sim, 4), query_terms=round(t, 4))
+            SearchHit(
+                rank=i,
+                **h.to_json(),
+                similarity=round(sim, 4),
+                query_terms=round(t, 4),
+                queries=[
+                    q.model_copy(update={"rank": r})
+                    for q, r in zip(fused, h.query_ranks, strict=True)
+                ],
+            )
             for i, (h, (sim, t)) in enumerate(zip(hits, scores, strict=True), start=1)
         ]
+
+    def _expand_query(self, query: str, hypothetical: bool) -> tuple[list[str], str | None]:
+        """The model's other phrasings of ``query`` and its hypothetical abstract, within
+        REVIEWER_EXPAND_BUDGET; what fails is a note, never an error."""
+        from reviewer.llm.client import LLMClient
+        from reviewer.llm.db import LLMDatabase
+        from reviewer.tasks.expand import expand
+
+        notes: list[str] = []
+        variants: list[str] = []
+        abstract: str | None = None
+        db: LLMDatabase | None = None
+        try:
+            db = LLMDatabase(self.settings.llm_db_path)
+            client = LLMClient(self.settings, db, reporter=self.reporter)
+            found = expand(
+                client,
+                query,
+                task="search",
+                budget=self.settings.expand_budget,
+                hypothetical=hypothetical,
+                errors_as_notes=True,
+            )
+            variants, abstract, notes = found.queries, found.hypothetical, found.notes
+        except (ReviewerError, OSError, sqlite3.Error) as exc:
+            why = " ".join((exc.message if isinstance(exc, ReviewerError) else str(exc)).split())
+            notes = [f"query expansion failed: {why}; searched the query only"]
+        finally:
+            if db is not None:
+                db.close()
+        also = [*variants, *(["a hypothetical abstract"] if abstract else [])]
+        if also:
+            self.reporter.note("Also searching: " + " | ".join(also))
+        for note in notes:
+            self.reporter.note(note[0].upper() + note[1:] + ".")
+        return variants, abstract
 
     def list_papers(self, *, sort: str = "date", limit: int = 0) -> list[PaperRecord]:
         """Every paper (or the first ``limit``), newest first, by title, or last added."""
@@ -1348,6 +1419,7 @@ class Reviewer:
         """Everything a draft needs before the writing: papers, keys and themes."""
         from reviewer.render.draft import read_outline
         from reviewer.tasks import related_work as rw
+        from reviewer.tasks.expand import expand as expand_query
         from reviewer.tasks.summary_model import lacking_summary
 
         if outline_file is not None and include:
@@ -1374,13 +1446,20 @@ class Reviewer:
                 included = self.resolve(include, "--include: not in the store")
                 if client is not None and expand:
                     self.reporter.note(f"Asking {client.model} for other phrasings of the topic…")
-                    seen = len(plan.trace.notes)
-                    plan.queries = rw.expand_queries(
-                        client, named, plan.trace, budget=self.settings.expand_budget
+                    widened = expand_query(
+                        client,
+                        named,
+                        task=rw.TASK,
+                        budget=self.settings.expand_budget,
+                        hypothetical=False,
+                        noun="topic",
                     )
+                    plan.queries = widened.queries
+                    plan.trace.outcomes.extend(widened.outcomes)
+                    plan.trace.notes.extend(widened.notes)
                     if plan.queries:
                         self.reporter.note("Also searching: " + " | ".join(plan.queries))
-                    for note in plan.trace.notes[seen:]:
+                    for note in widened.notes:
                         self.reporter.note(note[0].upper() + note[1:] + ".")
                 chosen = rw.retrieve(
                     store, named, plan.queries, k, filters, included, sorted(excluded)

@@ -271,14 +271,32 @@ def build_server(reviewer: Reviewer | None = None) -> MCPServer:
         since: Since = None,
         until: Until = None,
         has_code: Annotated[bool, Field(description="Only papers with a code link.")] = False,
+        expand: Annotated[
+            bool,
+            Field(
+                description="When the server has a model configured: also search other "
+                "phrasings of the query and an abstract the model writes for a paper on it "
+                "(not in lexical mode). false: the query alone."
+            ),
+        ] = True,
     ) -> CallToolResult:
         """Search the paper store (hybrid dense + BM25 by default). Returns a JSON list of
-        hits, best first: rank, id, score, title, published, authors, abs_url, code_urls
-        and the abstract. Use the ids with show, summarize, compare, related_work
-        (include/exclude) and check_draft."""
+        hits, best first: rank, id, score, title, published, authors, abs_url, code_urls,
+        the abstract, and queries (what was fused: the query, and with a model the
+        model's variants and hypothetical abstract, each with the hit's rank in it). Use
+        the ids with show, summarize, compare, related_work (include/exclude) and
+        check_draft."""
 
         def work(rv: Reviewer) -> list[str]:
-            hits = rv.search(query, k=k, mode=mode, since=since, until=until, has_code=has_code)
+            hits = rv.search(
+                query,
+                k=k,
+                mode=mode,
+                since=since,
+                until=until,
+                has_code=has_code,
+                expand=expand,
+            )
             return [_json([h.model_dump(mode="json") for h in hits])]
 
         return await tools.run(ctx, work)

@@ -64,6 +64,22 @@ class IngestReport(BaseModel):
     store: StoreSize
 
 
+class SearchQuery(BaseModel):
+    """One of the rankings a search fused, and where it put the hit."""
+
+    kind: Literal["query", "variant", "hypothetical"] = Field(
+        description="query: the search as given; variant: another phrasing the model wrote; "
+        "hypothetical: the abstract the model wrote for a paper on the query (its vector "
+        "is searched; it is no paper and no source)."
+    )
+    text: str
+    rank: int | None = Field(
+        default=None,
+        description="Where this query's ranking put the hit (1 = first); None: not among "
+        "its candidates.",
+    )
+
+
 class SearchHit(BaseModel):
     rank: int
     id: str
@@ -84,6 +100,12 @@ class SearchHit(BaseModel):
     abs_url: str | None
     code_urls: list[str]
     abstract: str
+    queries: list[SearchQuery] = Field(
+        default_factory=list,
+        description="What was fused, the same on every hit: the query, then the model's "
+        "variants and its hypothetical abstract when the search was widened (a model "
+        "configured, not --no-expand); each with this hit's rank in its ranking.",
+    )
 
 
 class PaperRow(BaseModel):

@@ -27,7 +27,7 @@ from reviewer.llm.db import LLMDatabase
 from reviewer.progress import CollectingReporter
 from reviewer.prompts import RenderedPrompt
 from reviewer.settings import Settings, load_settings
-from reviewer.tasks import related_work
+from reviewer.tasks.expand import expand
 
 SECRET = "sk-test-SECRET-123456"
 VALID = json.dumps({"text": "a short answer"})
@@ -638,15 +638,14 @@ def test_query_variants_are_skipped_when_their_budget_runs_out(
     monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "30")
     fault.push(action, ("answer", VALID))
     client, db, _ = make_client()
-    trace = related_work.Trace()
 
     started = time.monotonic()
-    queries = related_work.expand_queries(client, "a topic", trace, budget=1.0)
+    found = expand(client, "a topic", task="related-work", budget=1.0, noun="topic")
     elapsed = time.monotonic() - started
 
-    assert queries == []
+    assert found.queries == [] and found.hypothetical is None
     assert elapsed < 2.5
-    assert trace.notes == [
+    assert found.notes == [
         "query variants skipped: the model took longer than 1 s; searched the topic only"
     ]
     assert len(fault.requests) == 1

@@ -129,6 +129,7 @@ def test_tools_are_listed_with_descriptions_and_schemas(session: dict[str, Any])
         "since",
         "until",
         "has_code",
+        "expand",
     }
     assert tools["search"].input_schema["required"] == ["query"]
     assert "extractive" in tools["related_work"].input_schema["properties"]

@@ -101,15 +101,28 @@ def search(
     since: str | None = SINCE_OPT,
     until: str | None = UNTIL_OPT,
     has_code: bool = typer.Option(False, "--has-code", help="Only papers with a code repository."),
+    expand: bool = typer.Option(
+        True,
+        "--expand/--no-expand",
+        help="With a model configured (REVIEWER_MODEL): also search up to 3 other phrasings "
+        "the model writes and, except with --mode lexical, the abstract it writes for a paper "
+        "on the query. Without a model there is nothing to expand.",
+    ),
     as_json: bool = JSON_OPT,
     as_jsonl: bool = JSONL_OPT,
     as_csv: bool = CSV_OPT,
 ) -> None:
-    """Search the store: dense (MiniLM) and BM25 rankings fused by reciprocal rank."""
+    """Search the store: dense (MiniLM) and BM25 rankings fused by reciprocal rank.
+
+    With a model configured, the model's other phrasings of the query and a hypothetical
+    abstract are searched too and fused in (cached; REVIEWER_EXPAND_BUDGET seconds at most,
+    else a note and the plain results); --json shows what was fused in each hit's
+    "queries".
+    """
     out = pick_format(as_json, as_jsonl, as_csv)
     choice(mode, MODE_NAMES, "--mode")
     hits = open_reviewer().search(
-        query, k=k, mode=mode, since=since, until=until, has_code=has_code
+        query, k=k, mode=mode, since=since, until=until, has_code=has_code, expand=expand
     )
     _hits(hits, out, f"{mode} search: {query}")
 

@@ -83,6 +83,10 @@ class Hit:
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # Where each fused ranking put the paper, in the order of ``search``'s ``fused_queries``
+    # (the query, then the model's variants, then the hypothetical abstract); None: not in
+    # that ranking's candidates.
+    query_ranks: tuple[int | None, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,11 +103,15 @@ class Hit:
         }
 
 
-def dense_ranking(store: Store, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+def dense_ranking(
+    store: Store, query: str, n: int, filters: Filters, vector: np.ndarray | None = None
+) -> list[tuple[str, float]]:
+    """The ``n`` papers whose vectors are nearest the query's (or ``vector``, when given)."""
     total = store.count()
     if total == 0 or n <= 0:
         return []
-    vector = store.embedder().embed_query(query)
+    if vector is None:
+        vector = store.embedder().embed_query(query)
     result = store.collection.query(
         query_embeddings=[vector],
         n_results=min(n, total),
@@ -136,8 +144,17 @@ def search(
     mode: Mode = "hybrid",
     filters: Filters | None = None,
     candidates: int | None = None,
+    variants: Sequence[str] = (),
+    hypothetical: str | None = None,
 ) -> list[Hit]:
-    """The ``k`` best papers for ``query``; each hit says where each ranking put it."""
+    """The ``k`` best papers for ``query``; each hit says where each ranking put it.
+
+    ``variants`` (other phrasings of the query) and ``hypothetical`` (an abstract a paper
+    on the query would have; HyDE, Gao et al. 2022) widen the search: each variant is
+    ranked like the query (in ``mode``), the hypothetical abstract by its vector alone
+    (not in lexical mode), and all are fused by reciprocal rank with the query's own
+    ranking counted twice, so that a poor variant cannot push the query's best hits out
+    (as related-work fuses its topic's variants)."""
     filters = filters or Filters()
     n = candidates or max(100, 5 * k)
     dense = dense_ranking(store, query, n, filters) if mode in ("hybrid", "dense") else []
@@ -148,8 +165,17 @@ def search(
         ranked = lexical
     else:
         ranked = fuse([dense, lexical])
+    rankings = [ranked]
+    for variant in variants:
+        rankings.append(_mode_ranking(store, variant, n, mode, filters))
+    if hypothetical and mode != "lexical":
+        vector = store.embedder().embed_query(hypothetical)
+        rankings.append(dense_ranking(store, hypothetical, n, filters, vector=vector))
+    if len(rankings) > 1:
+        ranked = fuse([ranked, *rankings])
     dense_ranks = {pid: r for r, (pid, _) in enumerate(dense, start=1)}
     lexical_ranks = {pid: r for r, (pid, _) in enumerate(lexical, start=1)}
+    query_ranks = [{pid: r for r, (pid, _) in enumerate(ranking, start=1)} for ranking in rankings]
     # A ranked id the store lacks (a BM25 index a little behind a removal made by
     # another process) is skipped and the next one takes its place.
     top: list[tuple[str, float]] = []
@@ -166,9 +192,21 @@ def search(
             score=score,
             dense_rank=dense_ranks.get(pid),
             lexical_rank=lexical_ranks.get(pid),
+            query_ranks=tuple(ranks.get(pid) for ranks in query_ranks),
         )
         for pid, score in top
     ]
+
+
+def _mode_ranking(
+    store: Store, query: str, n: int, mode: Mode, filters: Filters
+) -> list[tuple[str, float]]:
+    if mode == "dense":
+        return dense_ranking(store, query, n, filters)
+    if mode == "lexical":
+        return lexical_ranking(store, query, n, filters)
+    dense = dense_ranking(store, query, n, filters)
+    return fuse([dense, lexical_ranking(store, query, n, filters)])
 
 
 # A match is strong when its dense similarity is high, or fair with most of the query's

@@ -35,14 +35,12 @@ from reviewer.prompts import load_prompt
 from reviewer.render.bibtex import citation_keys, paper_url
 from reviewer.tasks.draft_model import (
     ParagraphDraft,
-    QueryVariants,
     SentenceDraft,
     ThemeDraft,
     outline_model,
     outline_problems,
     paragraph_model,
     paragraph_problems,
-    query_problems,
     sentence_problems,
     sentence_verdicts,
     theme_title_problems,
@@ -240,41 +238,6 @@ def make_candidates(
     return [
         Candidate(p, keys[p.id], why, current_summary(p, summaries.get(p.id))) for p, why in papers
     ]
-
-
-def expand_queries(
-    client: LLMClient, topic: str, trace: Trace, budget: float | None = None
-) -> list[str]:
-    """Up to three other phrasings of the topic; the ones that fail the checks are left out.
-    The step is optional, so it gets at most ``budget`` seconds (REVIEWER_EXPAND_BUDGET):
-    when they run out, it is skipped with a note and the topic alone is searched."""
-    from reviewer.llm.client import TimeBudgetExceeded
-
-    rendered = load_prompt("expand_query").render(topic=topic)
-    try:
-        outcome = client.structured(
-            rendered,
-            QueryVariants,
-            context={"topic": topic},
-            task=TASK,
-            subject="queries",
-            time_budget=budget,
-        )
-    except TimeBudgetExceeded:
-        trace.notes.append(
-            f"query variants skipped: the model took longer than {budget:g} s; "
-            "searched the topic only"
-        )
-        return []
-    trace.outcomes.append(("queries", outcome))
-    answer = outcome.value or best_answer(
-        outcome.contents, QueryVariants, lambda a: len(query_problems(a.queries, topic))
-    )
-    if answer is None:
-        trace.notes.append("the model's query variants were unreadable; searched the topic only")
-        return []
-    bad = {i for i, _ in query_problems(answer.queries, topic)}
-    return [normalize_ws(q) for i, q in enumerate(answer.queries) if i not in bad]
 
 
 # -- outline -----------------------------------------------------------------------
