@@ -3,6 +3,8 @@
     python evals/retrieval.py                       # dev qrels, all three modes
     python evals/retrieval.py --qrels FILE.json     # another qrels file, same format
     python evals/retrieval.py --known-item          # SciFact and PubMedQA known-item check
+    REVIEWER_MODEL=openai/qwen REVIEWER_API_BASE=http://127.0.0.1:8080/v1 \
+        python evals/retrieval.py --expand          # the model widens each query (as search does)
 
 Graded qrels name papers by title (and arXiv id where known); they are mapped
 to store ids through the same identity keys the store uses. nDCG@10 uses the
@@ -13,6 +15,14 @@ we report MRR@10 and Recall@1/@10.
 
 The store is built once under evals/.cache/<name> (ingesting unchanged input
 again is free), so a rerun only pays for the queries.
+
+--expand runs each query through the public API's search with the model's expansion
+(its query variants and hypothetical abstract, reviewer/tasks/expand.py), as
+`reviewer search` does with a model configured: it needs REVIEWER_MODEL (and
+REVIEWER_API_BASE for a local server). The answers are cached under the store's folder,
+so a rerun asks the model nothing; latency then counts cache hits. The report says, per
+mode, on how many queries the expansion added something, and lists each query's notes
+(an expansion that failed or ran out of REVIEWER_EXPAND_BUDGET).
 """
 
 from __future__ import annotations
@@ -85,19 +95,63 @@ def resolve_judgements(store: Any, judgements: list[dict[str, Any]]) -> tuple[di
     return grades, missing
 
 
-def graded_eval(qrels_path: Path, modes: tuple[str, ...], verbose: bool) -> dict[str, Any]:
-    from reviewer.index.search import search
+class Ranker:
+    """Ranks a query's papers in one store: the library's search, or with ``expand`` the
+    public API's search with the model's expansion (and its notes kept)."""
 
+    def __init__(self, name: str, store: Any, expand: bool) -> None:
+        self.store = store
+        self.expand = expand
+        self.widened = 0  # queries the expansion added something to
+        self.notes: dict[str, list[str]] = {}
+        self.reviewer: Any = None
+        if expand:
+            from reviewer.api import Reviewer
+            from reviewer.progress import CollectingReporter
+
+            self.reporter = CollectingReporter()
+            self.reviewer = Reviewer(
+                home=CACHE / name,
+                chroma_url=os.environ.get("REVIEWER_CHROMA_URL"),
+                reporter=self.reporter,
+            )
+            if not self.reviewer.settings.model:
+                sys.exit(
+                    "error: --expand needs a model: set REVIEWER_MODEL (and REVIEWER_API_BASE)"
+                )
+
+    def __call__(self, query: str, k: int, mode: str) -> list[str]:
+        if not self.expand:
+            from reviewer.index.search import search
+
+            return [h.paper.id for h in search(self.store, query, k=k, mode=mode)]  # type: ignore[arg-type]
+        self.reporter.notes.clear()
+        hits = self.reviewer.search(query, k=k, mode=mode)
+        if hits and len(hits[0].queries) > 1:
+            self.widened += 1
+        notes = [n for n in self.reporter.notes if not n.startswith("Nothing in the store")]
+        notes = [n for n in notes if not n.startswith("Also searching")]
+        if notes:
+            self.notes[f"{mode}: {query}"] = notes
+        return [h.id for h in hits]
+
+
+def graded_eval(
+    qrels_path: Path, modes: tuple[str, ...], verbose: bool, expand: bool = False
+) -> dict[str, Any]:
     store = open_store("seeds")
     ingest_files(store, sorted((ROOT / "reviewer" / "demo").glob("*.txt")))
     qrels = json.loads(qrels_path.read_text(encoding="utf-8"))
     report: dict[str, Any] = {
         "qrels": str(qrels_path),
         "queries": len(qrels["queries"]),
+        "expand": expand,
         "modes": {},
     }
     per_query: dict[str, dict[str, float]] = {}
+    rank = Ranker("seeds", store, expand)
     for mode in modes:
+        rank.widened = 0
         ndcgs, recalls, latencies = [], [], []
         for q in qrels["queries"]:
             grades, missing = resolve_judgements(store, q["judgements"])
@@ -107,7 +161,7 @@ def graded_eval(qrels_path: Path, modes: tuple[str, ...], verbose: bool) -> dict
                     file=sys.stderr,
                 )
             start = time.perf_counter()
-            ranked = [h.paper.id for h in search(store, q["query"], k=20, mode=mode)]  # type: ignore[arg-type]
+            ranked = rank(q["query"], 20, mode)
             latencies.append(time.perf_counter() - start)
             ndcgs.append(ndcg_at(ranked, grades))
             recalls.append(recall_at(ranked, grades))
@@ -117,6 +171,10 @@ def graded_eval(qrels_path: Path, modes: tuple[str, ...], verbose: bool) -> dict
             "recall@20": round(sum(recalls) / len(recalls), 4),
             "mean_latency_ms": round(1000 * sum(latencies) / len(latencies), 1),
         }
+        if expand:
+            report["modes"][mode]["widened_queries"] = rank.widened
+    if expand:
+        report["expansion_notes"] = rank.notes
     if verbose:
         report["per_query_ndcg@10"] = per_query
     return report
@@ -129,11 +187,10 @@ def _gold_text(ctx: dict[str, Any]) -> str:
     return " ".join(str(text).split())
 
 
-def known_item_eval(modes: tuple[str, ...], limit: int) -> dict[str, Any]:
+def known_item_eval(modes: tuple[str, ...], limit: int, expand: bool = False) -> dict[str, Any]:
     """Each query has exactly one gold abstract; how high does it rank?"""
     from reviewer.corpus.ids import canonical_id
     from reviewer.corpus.model import Paper, Source
-    from reviewer.index.search import search
 
     report: dict[str, Any] = {}
     for name in ("scifact_claims", "pubmedqa"):
@@ -161,10 +218,11 @@ def known_item_eval(modes: tuple[str, ...], limit: int) -> dict[str, Any]:
         result = store.ingest(list(papers.values()))
         print(f"{name}: {store.count()} abstracts ({result.embedded} embedded)", file=sys.stderr)
         report[name] = {"queries": len(queries), "abstracts": store.count(), "modes": {}}
+        rank = Ranker(f"known-{name}", store, expand)
         for mode in modes:
             rr, hit1, hit10 = 0.0, 0, 0
             for query, gold in queries:
-                ranked = [h.paper.id for h in search(store, query, k=10, mode=mode)]  # type: ignore[arg-type]
+                ranked = rank(query, 10, mode)
                 if gold in ranked:
                     rank = ranked.index(gold) + 1
                     rr += 1 / rank
@@ -176,6 +234,8 @@ def known_item_eval(modes: tuple[str, ...], limit: int) -> dict[str, Any]:
                 "recall@1": round(hit1 / n, 4),
                 "recall@10": round(hit10 / n, 4),
             }
+        if expand:
+            report[name]["expansion_notes"] = len(rank.notes)
     return report
 
 
@@ -191,18 +251,29 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="Known-item: first N rows per set.")
     parser.add_argument("--verbose", action="store_true", help="Per-query nDCG@10.")
     parser.add_argument("--out", type=Path, help="Also write the report as JSON here.")
+    parser.add_argument(
+        "--expand",
+        action="store_true",
+        help="Widen each query with the model (REVIEWER_MODEL, REVIEWER_API_BASE), as search does.",
+    )
     args = parser.parse_args()
 
     modes = tuple(args.modes)
-    report: dict[str, Any] = {"graded": graded_eval(args.qrels, modes, args.verbose)}
+    report: dict[str, Any] = {"graded": graded_eval(args.qrels, modes, args.verbose, args.expand)}
     if args.known_item:
-        report["known_item"] = known_item_eval(modes, args.limit)
+        report["known_item"] = known_item_eval(modes, args.limit, args.expand)
 
     graded = report["graded"]
-    print(f"Graded retrieval on {graded['queries']} queries ({graded['qrels']}):")
+    widened = " with the model's expansion" if args.expand else ""
+    print(f"Graded retrieval on {graded['queries']} queries ({graded['qrels']}){widened}:")
     print(f"  {'mode':8} {'nDCG@10':>8} {'Recall@20':>10} {'ms/query':>9}")
     for mode, m in graded["modes"].items():
-        print(f"  {mode:8} {m['ndcg@10']:8.3f} {m['recall@20']:10.3f} {m['mean_latency_ms']:9.1f}")
+        line = f"  {mode:8} {m['ndcg@10']:8.3f} {m['recall@20']:10.3f} {m['mean_latency_ms']:9.1f}"
+        if args.expand:
+            line += f"  (widened {m['widened_queries']}/{graded['queries']})"
+        print(line)
+    for where, notes in graded.get("expansion_notes", {}).items():
+        print(f"    note: {where}: " + " ".join(notes))
     if args.verbose:
         for qid, scores in graded["per_query_ndcg@10"].items():
             print(f"    {qid}: " + "  ".join(f"{m}={v:.3f}" for m, v in scores.items()))

@@ -24,6 +24,8 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 # Reciprocal rank fusion constant (Cormack et al. 2009 use 60): larger values
 # flatten the difference between the first ranks of each list.
 RRF_K = 60
+# How many of BM25's best papers are looked at to weigh its ranking (``lexical_weight``).
+COVERAGE_HITS = 5
 
 
 def _month_only(day: date) -> int:
@@ -129,12 +131,33 @@ def lexical_ranking(store: Store, query: str, n: int, filters: Filters) -> list[
     return index.search(query, n, filters.mask(index.published, index.has_code))
 
 
-def fuse(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[tuple[str, float]]:
+def fuse(
+    rankings: list[list[tuple[str, float]]],
+    k: int = RRF_K,
+    weights: Sequence[float] | None = None,
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: each paper scores the sum of weight / (k + rank) over the
+    rankings that hold it (every weight 1 unless ``weights`` says otherwise)."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = 1.0 if weights is None else float(weights[i])
         for rank, (pid, _) in enumerate(ranking, start=1):
-            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
+            scores[pid] = scores.get(pid, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def lexical_weight(store: Store, query: str, lexical: list[tuple[str, float]]) -> float:
+    """How far BM25 can be trusted on this query, 0 to 1: the largest IDF-weighted share of
+    the query's terms that one of BM25's top ``COVERAGE_HITS`` papers holds. A query in
+    the store's own words has papers holding all its terms (1: the fusion is as plain
+    RRF); one in other words than the papers use (a paraphrase) matches only some of
+    them, and its BM25 ranking, led by those few words, counts for less than the dense
+    one."""
+    ids = [pid for pid, _ in lexical[:COVERAGE_HITS]]
+    if not ids:
+        return 1.0
+    shares = term_shares(store, query, ids)
+    return float(shares.max()) if len(shares) else 1.0
 
 
 def search(
@@ -164,7 +187,7 @@ def search(
     elif mode == "lexical":
         ranked = lexical
     else:
-        ranked = fuse([dense, lexical])
+        ranked = fuse([dense, lexical], weights=[1.0, lexical_weight(store, query, lexical)])
     rankings = [ranked]
     for variant in variants:
         rankings.append(_mode_ranking(store, variant, n, mode, filters))
@@ -206,7 +229,8 @@ def _mode_ranking(
     if mode == "lexical":
         return lexical_ranking(store, query, n, filters)
     dense = dense_ranking(store, query, n, filters)
-    return fuse([dense, lexical_ranking(store, query, n, filters)])
+    lexical = lexical_ranking(store, query, n, filters)
+    return fuse([dense, lexical], weights=[1.0, lexical_weight(store, query, lexical)])
 
 
 # A match is strong when its dense similarity is high, or fair with most of the query's
@@ -231,19 +255,27 @@ def absolute_scores(store: Store, query: str, ids: Sequence[str]) -> list[tuple[
 
     similarity: the cosine of the query's and the paper's stored vectors. terms: the
     IDF-weighted share of the query's (stemmed) terms found in the paper's title or
-    abstract, with document frequencies from the store's BM25 index (0 for a query with
-    no term BM25 knows, e.g. in a script it does not split)."""
-    from reviewer.index.lexical import tokenize
-
+    abstract (``term_shares``)."""
     if not ids:
         return []
-    terms = list(dict.fromkeys(tokenize(query)))
     vectors = store.vectors(ids)
     q = np.asarray(store.embedder().embed_query(query), dtype=np.float32)
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     similarity = vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
-    if not terms:
-        return [(float(sim), 0.0) for sim in similarity]
+    shares = term_shares(store, query, ids)
+    return [(float(sim), float(cov)) for sim, cov in zip(similarity, shares, strict=True)]
+
+
+def term_shares(store: Store, query: str, ids: Sequence[str]) -> np.ndarray:
+    """The IDF-weighted share of the query's (stemmed) terms found in each paper's title
+    or abstract, in the order of ``ids``, with document frequencies from the store's BM25
+    index (0 for a query with no term BM25 knows, e.g. in a script it does not split;
+    0 for a paper the index lacks)."""
+    from reviewer.index.lexical import tokenize
+
+    terms = list(dict.fromkeys(tokenize(query)))
+    if not terms or not ids:
+        return np.zeros(len(ids))
     index = store.lexical()
     rows = np.array([index.row_of.get(pid, -1) for pid in ids])
     weight = np.zeros(len(terms))
@@ -254,5 +286,4 @@ def absolute_scores(store: Store, query: str, ids: Sequence[str]) -> list[tuple[
         holds[holding] = True
         present[:, j] = np.where(rows >= 0, holds[np.maximum(rows, 0)], False)
         weight[j] = index.idf(len(holding))
-    share = (present * weight).sum(axis=1) / max(float(weight.sum()), 1e-12)
-    return [(float(sim), float(cov)) for sim, cov in zip(similarity, share, strict=True)]
+    return np.asarray((present * weight).sum(axis=1) / max(float(weight.sum()), 1e-12))
