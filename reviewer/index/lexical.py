@@ -72,6 +72,16 @@ def has_content_words(text: str) -> bool:
     return any(w not in stop for w in re.findall(r"\w+", text.lower()))
 
 
+def stem_words(words: Sequence[str]) -> list[str]:
+    """The stems BM25 uses for these (lower-case) words, stopwords included."""
+    return list(_stemmer().stemWords(list(words)))
+
+
+def is_stopword(word: str) -> bool:
+    """Whether BM25 ignores this (lower-case) word."""
+    return word in _stopwords()
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case, split, drop stopwords, stem; hyphenated words also count as parts."""
     words: list[str] = []
