@@ -9,8 +9,9 @@ whole corpus were one week). A paper counts as relevant at grade >= 1. For each
 threshold on ``reviewer.tasks.digest.topic_scores``'s relevance we report, per topic,
 precision and recall (P/R; "-" when nothing is kept or nothing is relevant), and the
 totals over all topics (micro): precision, recall, recall of the grade-2 papers, F1 and
-how many papers were kept. The default threshold's row is marked with *. The store is
-the one evals/retrieval.py builds under evals/.cache/seeds.
+how many papers were kept. The default threshold's row is marked with *. It also prints
+the time one topic takes to score every candidate. The store is the one
+evals/retrieval.py builds under evals/.cache/seeds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +44,12 @@ def evaluate(qrels_path: Path, thresholds: list[float]) -> dict[str, Any]:
     thresholds = sorted(set(thresholds) | {DEFAULT_MIN_SCORE})
     per_topic: list[dict[str, Any]] = []
     rows: list[tuple[int, float]] = []  # (grade, relevance) for every topic and paper
+    seconds: list[float] = []
     for query in qrels["queries"]:
         grades, unmatched = resolve_judgements(store, query["judgements"])
+        start = time.perf_counter()
         scores = [s.relevance for s in topic_scores(store, query["query"], ids)]
+        seconds.append(time.perf_counter() - start)
         pairs = [(grades.get(pid, 0), score) for pid, score in zip(ids, scores, strict=True)]
         rows += pairs
         relevant = sum(1 for g, _ in pairs if g >= 1)
@@ -86,6 +91,8 @@ def evaluate(qrels_path: Path, thresholds: list[float]) -> dict[str, Any]:
         "qrels": str(qrels_path),
         "queries": len(qrels["queries"]),
         "default_threshold": DEFAULT_MIN_SCORE,
+        "candidates": len(ids),
+        "seconds_per_topic": round(sum(seconds) / len(seconds), 3) if seconds else None,
         "totals": totals,
         "topics": per_topic,
     }
@@ -100,7 +107,11 @@ def _cell(value: dict[str, Any]) -> str:
 
 def render(report: dict[str, Any]) -> str:
     keys = list(report["totals"])
-    out = [f"{report['qrels']}: {report['queries']} topics", ""]
+    out = [
+        f"{report['qrels']}: {report['queries']} topics, {report['candidates']} candidates, "
+        f"{report['seconds_per_topic']} s a topic to score them",
+        "",
+    ]
     out.append("threshold   precision  recall  recall(g2)    f1   kept")
     for key in keys:
         row = report["totals"][key]

@@ -77,9 +77,9 @@ def stem_words(words: Sequence[str]) -> list[str]:
     return list(_stemmer().stemWords(list(words)))
 
 
-def is_stopword(word: str) -> bool:
-    """Whether BM25 ignores this (lower-case) word."""
-    return word in _stopwords()
+def stopwords() -> frozenset[str]:
+    """The (lower-case) words BM25 ignores."""
+    return _stopwords()
 
 
 def tokenize(text: str) -> list[str]:

@@ -36,6 +36,7 @@ held-out topics (``evals/data/heldout_qrels.json``) by ``evals/digest_topics.py`
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -75,7 +76,6 @@ NAME_UNITS = 3
 LEAD = 3
 PASSING = 0.15
 NEAR = 2  # words between two topic neighbours that still count as together
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -142,10 +142,15 @@ def _stem(words: Sequence[str]) -> list[str]:
     return stem_words(words)
 
 
-def _stop(word: str) -> bool:
-    from reviewer.index.lexical import is_stopword
+@functools.lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from reviewer.index.lexical import stopwords
 
-    return is_stopword(word)
+    return stopwords()
+
+
+def _stop(word: str) -> bool:
+    return word in _stopwords()
 
 
 def _topic_tokens(topic: str) -> list[tuple[str, ...] | None]:
@@ -215,22 +220,48 @@ class _Sentence:
     fused: list[str | None]  # stem of word i and i+1 written as one (when hyphenated)
 
 
-def _read(text: str) -> _Sentence:
+_TOKEN = re.compile(r"[a-z0-9]+")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _read(texts: Sequence[str]) -> list[_Sentence]:
+    """Each text (a sentence) as its words' stems, stopword flags and fused stems: one
+    hyphenated or apostrophe'd word ("vision-language") is read as its parts in a row."""
     words: list[str] = []
     hyphen_after: list[bool] = []
-    for match in _WORD.finditer(text.lower()):
-        parts = [p for p in re.split(r"[-']", match.group(0)) if p]
-        for k, part in enumerate(parts):
-            words.append(part)
-            hyphen_after.append(k < len(parts) - 1)
+    bounds = [0]
+    for text in texts:
+        lower = text.lower()
+        for match in _TOKEN.finditer(lower):
+            end = match.end()
+            words.append(match.group(0))
+            hyphen_after.append(
+                end + 1 < len(lower) and lower[end] in "-'" and lower[end + 1] in _ALNUM
+            )
+        bounds.append(len(words))
     stems = _stem(words)
-    joined = [words[i] + words[i + 1] for i in range(len(words) - 1) if hyphen_after[i]]
-    joined_stems = iter(_stem(joined))
-    fused: list[str | None] = [
-        next(joined_stems) if i < len(words) - 1 and hyphen_after[i] else None
-        for i in range(len(words))
+    joined_at = [i for i in range(len(words) - 1) if hyphen_after[i]]
+    joined = dict(zip(joined_at, _stem([words[i] + words[i + 1] for i in joined_at]), strict=True))
+    stop = _stopwords()
+    return [
+        _Sentence(
+            stems[a:b],
+            [w in stop for w in words[a:b]],
+            [joined.get(i) if i < b - 1 else None for i in range(a, b)],
+        )
+        for a, b in itertools.pairwise(bounds)
     ]
-    return _Sentence(stems, [_stop(w) for w in words], fused)
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_paper(title: str, abstract: str) -> tuple[_Sentence, ...]:
+    """The title and the abstract's sentences, read once for every topic, with the
+    acronyms the paper defines written out."""
+    from reviewer.grounding import split_sentences
+
+    defined = acronyms(f"{title}. {abstract}")
+    title, abstract = expand_acronyms(title, defined), expand_acronyms(abstract, defined)
+    return tuple(_read([title, *split_sentences(abstract)]))
 
 
 def _occurrences(sentence: _Sentence, unit: Unit) -> list[tuple[int, int]]:
@@ -314,11 +345,7 @@ def expand_acronyms(text: str, defined: dict[str, str]) -> str:
 
 
 def _count(units: list[Unit], pairs: list[tuple[int, int]], title: str, abstract: str) -> _Counts:
-    from reviewer.grounding import split_sentences
-
-    defined = acronyms(f"{title}. {abstract}")
-    title, abstract = expand_acronyms(title, defined), expand_acronyms(abstract, defined)
-    sentences = [_read(title)] + [_read(s) for s in split_sentences(abstract)]
+    sentences = _read_paper(title, abstract)
     neighbours: dict[int, set[int]] = {}
     for a, b in pairs:
         neighbours.setdefault(a, set()).add(b)
