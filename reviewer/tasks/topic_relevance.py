@@ -18,20 +18,26 @@ Relevance is absolute (a threshold means the same every week) and in [0, 1]:
   make a scale.
 - **Words.** The topic's words (stemmed, stopwords dropped) weighed by their IDF in the
   store's BM25 index. A hyphenated compound ("vision-language", "self-supervised",
-  "out-of-distribution") is one unit that matches only as a phrase, written with a
-  hyphen, a space, one small word between ("vision-and-language") or fused
-  ("pretraining" for "pre-training"); its parts scattered over the text do not count.
-  A generic second part ("attention-based", "language-guided") is dropped. Each
-  occurrence counts ``TITLE_COUNT`` in the title and 1 in the abstract; an occurrence
-  of a word away from the words it stands next to in the topic ("learning" far from
-  "active") counts ``APART``. A unit's credit saturates with its count
-  (``1 - exp(-count / SATURATION)``): once in the abstract is worth less than twice or
-  once in the title. Words = the IDF-weighted mean of the units' credits.
-- **Floor.** A paper whose similarity is less than ``Z_FLOOR`` standard deviations above
-  the store's typical paper is not kept on words alone: its words are not counted.
+  "out-of-distribution") is one unit that matches as a phrase: written with a hyphen, a
+  space, one small word between ("vision-and-language") or as one word ("pretraining"
+  for "pre-training"); its parts scattered over the text get only ``SCATTERED`` of its
+  credit. An acronym the paper defines ("vision-language models (VLMs)") is read as its
+  long form wherever it is used. Each occurrence counts ``TITLE_COUNT`` in the title and
+  1 in the abstract; an occurrence of a word away from the words it stands next to in
+  the topic ("learning" far from "active") counts ``APART``. A topic of at most
+  ``NAME_UNITS`` units is a name: an occurrence after the abstract's first ``LEAD``
+  sentences counts ``PASSING`` (a paper about a field names it early). A unit's credit
+  saturates with its count (``1 - exp(-count / SATURATION)``); words = the IDF-weighted
+  mean of the units' credits.
+- **Floor.** A paper whose similarity is below the store's typical paper for the topic
+  (z < ``Z_FLOOR``) is never kept on words alone: its words are not counted.
 
-Set on the ten dev queries of ``evals/data/dev_qrels.json`` and measured on twenty
-held-out topics (``evals/data/heldout_qrels.json``) by ``evals/digest_topics.py``.
+Set on the ten dev queries of ``evals/data/dev_qrels.json`` (descriptive topics: at the
+default 0.29, precision 0.81 and recall 0.65) and measured, never tuned, on twenty short
+held-out topics (``evals/data/heldout_qrels.json``: precision 0.59, recall 0.75) by
+``evals/digest_topics.py``. The short-topic rules (``NAME_UNITS``, ``LEAD``, ``PASSING``)
+cannot be set on the dev queries, which are all longer; they come from the false keeps
+issue 14 reported, which ``tests/test_digest_topics.py`` checks.
 """
 
 from __future__ import annotations
