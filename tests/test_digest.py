@@ -222,9 +222,18 @@ def test_topics_keep_only_relevant_papers_and_say_why(seeded_home: Path) -> None
     assert report["left_out_by_topics"] == report["papers_in_window"] - len(kept)
     for paper in papers:
         (why,) = paper["kept_for"]
-        assert why["topic"] == "diffusion models" and why["relevance"] >= 0.4
+        assert why["topic"] == "diffusion models" and why["relevance"] >= report["min_score"]
         assert 1 <= why["rank"] <= why["of"] == report["papers_in_window"]
+        # What the relevance is made of: similarity against the store's typical paper,
+        # and how the paper uses the topic's words.
+        assert why["similarity_z"] == pytest.approx(
+            (why["similarity"] - why["typical_similarity"]) / why["similarity_spread"], abs=0.02
+        )
+        assert why["words_counted"] and 0 < why["words"] <= 1
+        assert {"topic_terms", "in_title", "together", "mentions"} <= set(why)
     assert 'Kept for "diffusion models": relevance' in report["text"]
+    text = " ".join(report["text"].split())  # the text part is wrapped
+    assert "sd above the store's typical" in text and "topic words" in text
 
 
 def test_auth_logs_in_and_the_password_is_never_shown_or_stored(seeded_home: Path) -> None:
@@ -349,6 +358,7 @@ def test_model_theme_names_replace_the_clusters_names(seeded_home: Path) -> None
         (["--week", "2025-W36", "--new", "--dry-run"], {}, 2, "choose one window"),
         (["--since", "2025-13-01", "--dry-run"], {}, 2, "'2025-13-01' is not a date"),
         (["--week", "2025-W36", "--to", "lab.example.org"], {}, 2, "not an email address"),
+        (["--week", "2025-W36", "--topic", "SAM", "--min-score", "1.5"], {}, 2, "outside (0, 1]"),
     ],
 )
 def test_bad_input_is_one_line_and_touches_nothing(

@@ -25,6 +25,7 @@ from reviewer.tasks.digest import (
     date_window,
     new_window,
 )
+from reviewer.tasks.topic_relevance import Relevance, Words
 
 TODAY = date(2025, 9, 10)  # a Wednesday
 
@@ -118,13 +119,18 @@ def test_tldr_from_a_current_summary_else_the_first_sentence() -> None:
 # -- rendering ------------------------------------------------------------------------------
 
 
+def _relevance() -> Relevance:
+    words = Words(score=0.92, terms=1.0, in_title=1.0, together=None, mentions=2)
+    return Relevance(0.61, 0.3, 0.1, 0.08, 0.4, words, words_counted=True)
+
+
 def _content(papers: list[Paper], topics: list[str] | None = None) -> DigestContent:
     items = [
         DigestPaper(
             p,
             "It does a thing <well>.",
             "abstract",
-            [TopicMatch("segmentation", 0.61, 0.3, 0.92, 1, 3)] if topics else [],
+            [TopicMatch("segmentation", _relevance(), 1, 3)] if topics else [],
         )
         for p in papers
     ]
@@ -158,7 +164,9 @@ def test_paper_data_is_escaped_and_only_http_links_are_kept() -> None:
     text = render_text(content)
     assert "Abstract: no link" in text and "Code: https://github.com/x/y" in text
     assert "Ada Lovelace, Alan Turing, Grace Hopper et al. (4 authors)" in text
-    assert 'Kept for "segmentation": relevance 0.61' in text
+    flat = " ".join(text.split())  # the text part is wrapped
+    assert 'Kept for "segmentation": relevance 0.61 (similarity 0.30, 2.5 sd above' in flat
+    assert "topic words 0.92: all found, all in the title, named in 2 sentences" in flat
     assert "<style" not in html and "<img" not in html and "@import" not in html
 
 

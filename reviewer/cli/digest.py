@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from reviewer.cli.output import JSON_OPT, REFRESH_OPT, emit_json, open_reviewer, reflow
+from reviewer.tasks.topic_relevance import DEFAULT_MIN_RELEVANCE as DEFAULT_MIN_SCORE
 
 
 def digest(
@@ -35,10 +36,11 @@ def digest(
         show_default=False,
     ),
     min_score: float = typer.Option(
-        0.4,
+        DEFAULT_MIN_SCORE,
         "--min-score",
-        help="With --topic: the relevance a paper needs for some topic, the mean of its dense "
-        "similarity to the topic and the share of the topic's terms it uses (0 to 1).",
+        help="With --topic: the relevance a paper needs for some topic (0 to 1): how much "
+        "more similar to the topic it is than the store's typical paper, and how it uses "
+        "the topic's words (together, in the title or first sentences, not once in passing).",
     ),
     to: list[str] = typer.Option(
         None,

@@ -73,6 +73,16 @@ def has_content_words(text: str) -> bool:
     return any(w not in stop for w in re.findall(r"\w+", text.lower()))
 
 
+def stem_words(words: Sequence[str]) -> list[str]:
+    """The stems BM25 uses for these (lower-case) words, stopwords included."""
+    return list(_stemmer().stemWords(list(words)))
+
+
+def stopwords() -> frozenset[str]:
+    """The (lower-case) words BM25 ignores."""
+    return _stopwords()
+
+
 # What each distinct word becomes (its tokens, stemmed): a word is stemmed once, not at
 # every occurrence (a full build of 20k abstracts: 30.8 s -> 5.3 s).
 _WORD_TOKENS: dict[str, tuple[str, ...]] = {}

@@ -82,11 +82,35 @@ def tldr_label(item: DigestPaper) -> str:
 
 
 def why_kept(match: TopicMatch) -> str:
-    return (
-        f'kept for "{match.topic}": relevance {match.relevance:.2f} (similarity '
-        f"{match.similarity:.2f}, topic terms {match.terms:.0%}), {_ordinal(match.rank)} of "
-        f"{match.of}"
+    """Why the paper was kept for a topic, from the parts of its relevance."""
+    r = match.relevance
+    w = r.words
+    side = "above" if r.z >= 0 else "below"
+    similarity = (
+        f"similarity {r.similarity:.2f}, {abs(r.z):.1f} sd {side} the store's typical "
+        f"{r.typical:.2f}"
     )
+    if r.words_counted:
+        bits = ["all found" if w.terms >= 0.995 else f"{w.terms:.0%} found"]
+        if w.in_title >= 0.995:
+            bits.append("all in the title")
+        elif w.in_title > 0:
+            bits.append(f"{w.in_title:.0%} in the title")
+        if w.together is not None:
+            bits.append("together" if w.together >= 0.995 else f"{w.together:.0%} together")
+        bits.append(f"named in {w.mentions} sentence{'s' if w.mentions != 1 else ''}")
+        words = f"topic words {w.score:.2f}: {', '.join(bits)}"
+    else:
+        words = "topic words not counted: similarity below the store's typical"
+    return (
+        f'kept for "{match.topic}": relevance {r.relevance:.2f} ({similarity}; {words}), '
+        f"{_ordinal(match.rank)} of {match.of}"
+    )
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter (the rest as it is: a topic keeps its case)."""
+    return text[:1].upper() + text[1:]
 
 
 def _ordinal(n: int) -> str:
@@ -125,9 +149,11 @@ def footer_lines(content: DigestContent) -> list[str]:
         lines.append(
             "Topics: "
             + "; ".join(content.topics)
-            + ". A paper is kept when its relevance to a topic (the mean of the text "
-            f"similarity and the share of the topic's terms it uses) is at least "
-            f"{content.min_score:g}."
+            + ". A paper is kept when its relevance to a topic is at least "
+            f"{content.min_score:g}: relevance weighs how much more similar to the topic "
+            "the paper is than the store's typical paper, and how it uses the topic's "
+            "words (together, in the title or the abstract's first sentences, more than "
+            "once in passing)."
         )
     if content.left_out_sent and content.count:
         k = len(content.left_out_sent)
@@ -179,7 +205,7 @@ def render_text(content: DigestContent) -> str:
             codes = [u for u in map(safe_url, paper.code_urls) if u]
             out.append(f"   Code: {' '.join(codes) if codes else 'none listed'}")
             for match in item.matches:
-                out.append(_wrap(why_kept(match).capitalize()))
+                out.append(_wrap(_sentence(why_kept(match))))
             out.append("")
     out += ["--"] + [textwrap.fill(line, WIDTH) for line in footer_lines(content)]
     return "\n".join(out) + "\n"
@@ -232,7 +258,7 @@ def _paper_html(item: DigestPaper, number: int) -> str:
     for match in item.matches:
         parts.append(
             f'<div style="font-size:12px;line-height:1.5;color:{MUTED};margin-top:4px;">'
-            f"{_e(why_kept(match).capitalize())}</div>"
+            f"{_e(_sentence(why_kept(match)))}</div>"
         )
     return (
         f'<tr><td style="padding:14px 0;border-top:1px solid {RULE};">'
