@@ -163,3 +163,16 @@ def ingested_home(factory: pytest.TempPathFactory, name: str, papers: list[dict[
     home = root / "home"
     run_cli("ingest", str(source), env={"REVIEWER_HOME": str(home)}, check=True)
     return home
+
+
+def cli_in_process(*args: str) -> tuple[int, str, str]:
+    """Run the command in this process, so a cassette serves its model requests; an
+    exception other than the CLI's exit is raised, not hidden in the result."""
+    from typer.testing import CliRunner
+
+    from reviewer.cli import app, expand_multi_value_options
+
+    result = CliRunner().invoke(app, expand_multi_value_options(list(args)))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from cassette_model import chat_only_vcr_config, is_local
 from cassette_model import recorded_model as recorded_model_for
-from conftest import ROOT
+from conftest import ROOT, cli_in_process
 
 from reviewer.grounding import quote_in, unsupported_numbers
 from reviewer.tasks.draft_model import states_finding
@@ -71,18 +71,6 @@ def compare_model(
         yield config
 
 
-def _cli(*args: str) -> tuple[int, str, str]:
-    """Run the command in this process (so the cassette serves its requests)."""
-    from typer.testing import CliRunner
-
-    from reviewer.cli import app, expand_multi_value_options
-
-    result = CliRunner().invoke(app, expand_multi_value_options(list(args)))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def _papers() -> dict[str, Any]:
     from reviewer.index.store import Store
     from reviewer.settings import load_settings
@@ -119,7 +107,7 @@ def _assert_grounded(draft: dict[str, Any], papers: dict[str, Any]) -> None:
 def test_draft_is_grounded_and_requests_carry_the_papers(
     draft_model: dict[str, Any], vcr: Any, tmp_path: Path
 ) -> None:
-    code, out, err = _cli(*DRAFT_ARGS, "--format", "json")
+    code, out, err = cli_in_process(*DRAFT_ARGS, "--format", "json")
     assert code == 0, err
     draft = json.loads(out)
     papers = _papers()
@@ -149,7 +137,7 @@ def test_draft_is_grounded_and_requests_carry_the_papers(
     # The same draft as LaTeX with its .bib: answered from the cache, no new request.
     played = vcr.play_count
     tex, bib = tmp_path / "related.tex", tmp_path / "refs.bib"
-    code, _, err = _cli(*DRAFT_ARGS, "-f", "latex", "-o", str(tex), "--bib", str(bib))
+    code, _, err = cli_in_process(*DRAFT_ARGS, "-f", "latex", "-o", str(tex), "--bib", str(bib))
     assert code == 0, err
     assert vcr.play_count == played and "0 model calls" in err
     import bibtexparser
@@ -178,7 +166,7 @@ def test_local_model_answers_are_rejected_reasked_and_dropped(
 ) -> None:
     if not is_local(draft_model):
         pytest.skip("this recording was not made with the local SmolLM2 server")
-    code, out, err = _cli(*DRAFT_ARGS, "--format", "json")
+    code, out, err = cli_in_process(*DRAFT_ARGS, "--format", "json")
     assert code == 0, err
     draft = json.loads(out)
     requests = [json.loads(r.body) for r in vcr.requests]
@@ -210,11 +198,11 @@ def test_a_replayed_draft_is_the_same_and_counts_the_failures_it_replays(
     from reviewer.llm.db import LLMDatabase
     from reviewer.settings import load_settings
 
-    code, out, err = _cli(*DRAFT_ARGS, "--format", "json")
+    code, out, err = cli_in_process(*DRAFT_ARGS, "--format", "json")
     assert code == 0, err
     first = json.loads(out)
     played = vcr.play_count
-    code, out, err = _cli(*DRAFT_ARGS, "--format", "json")
+    code, out, err = cli_in_process(*DRAFT_ARGS, "--format", "json")
     assert code == 0, err
     second = json.loads(out)
     assert vcr.play_count == played
@@ -232,7 +220,7 @@ def test_a_replayed_draft_is_the_same_and_counts_the_failures_it_replays(
 @pytest.mark.vcr
 @pytest.mark.default_cassette(f"{COMPARE}.yaml")
 def test_compare_cells_are_grounded_or_marked(compare_model: dict[str, Any], vcr: Any) -> None:
-    code, out, err = _cli("compare", "--ids", *COMPARE_IDS, "--format", "json")
+    code, out, err = cli_in_process("compare", "--ids", *COMPARE_IDS, "--format", "json")
     assert code == 0, err
     table = json.loads(out)
     papers = _papers()
@@ -255,7 +243,7 @@ def test_compare_cells_are_grounded_or_marked(compare_model: dict[str, Any], vcr
         assert set(schema["properties"]) == {"task", "datasets", "metrics", "results"}
     # CSV from the cache: one row per paper, no number a paper's abstract lacks.
     played = vcr.play_count
-    code, out, err = _cli("compare", "--ids", *COMPARE_IDS, "--format", "csv")
+    code, out, err = cli_in_process("compare", "--ids", *COMPARE_IDS, "--format", "csv")
     assert code == 0 and vcr.play_count == played
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows] == COMPARE_IDS

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from cassette_model import chat_only_vcr_config
 from cassette_model import recorded_model as recorded_model_for
-from conftest import ROOT
+from conftest import ROOT, cli_in_process
 
 from reviewer.tasks.draft_model import query_problems
 from reviewer.tasks.expand import hypothetical_problems
@@ -55,18 +55,6 @@ def expand_model(
         yield config
 
 
-def _cli(*args: str) -> tuple[int, str, str]:
-    """Run the command in this process (so the cassette serves its requests)."""
-    from typer.testing import CliRunner
-
-    from reviewer.cli import app, expand_multi_value_options
-
-    result = CliRunner().invoke(app, expand_multi_value_options(list(args)))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 # Skipped, naming the command, while the cassette is not recorded (a string condition, so
 # that it is decided before the seeded store is built for nothing).
 @pytest.mark.skipif(
@@ -78,7 +66,7 @@ def _cli(*args: str) -> tuple[int, str, str]:
 def test_search_fuses_the_models_phrasings_and_abstract(
     expand_model: dict[str, Any], vcr: Any
 ) -> None:
-    code, out, err = _cli("search", QUERY, "-k", "10", "--json")
+    code, out, err = cli_in_process("search", QUERY, "-k", "10", "--json")
     assert code == 0, err
     hits = json.loads(out)
     assert len(hits) == 10
@@ -115,6 +103,6 @@ def test_search_fuses_the_models_phrasings_and_abstract(
 
     # The same search again is answered from the cache: no new request.
     played = vcr.play_count
-    code, again, _ = _cli("search", QUERY, "-k", "10", "--json")
+    code, again, _ = cli_in_process("search", QUERY, "-k", "10", "--json")
     assert code == 0 and json.loads(again) == hits
     assert vcr.play_count == played

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from cassette_model import chat_only_vcr_config, recorded_model
-from conftest import ROOT
+from conftest import ROOT, cli_in_process
 
 CASSETTES = ROOT / "cassettes" / "test_verify_cassettes"
 CASSETTE = "verify_check_and_related_work"
@@ -67,17 +67,6 @@ def judge_model(
         yield config
 
 
-def _cli(*args: str) -> tuple[int, str, str]:
-    from typer.testing import CliRunner
-
-    from reviewer.cli import app, expand_multi_value_options
-
-    result = CliRunner().invoke(app, expand_multi_value_options(list(args)))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def _footer(err: str) -> re.Match[str]:
     found = re.search(
         r"verified (\d+) sentences?: (\d+) unsupported.*\(judge (\S+): (\d+) calls", err
@@ -103,7 +92,7 @@ def test_check_and_related_work_verify_with_a_model_judge(
     # reviewer check: on by default, since REVIEWER_JUDGE_MODEL is set.
     draft = tmp_path / "related.md"
     draft.write_text(DRAFT, encoding="utf-8")
-    code, out, err = _cli("check", str(draft), "--json")
+    code, out, err = cli_in_process("check", str(draft), "--json")
     assert code in (0, 1), err  # 1: a sentence has a problem; never a model error
     report = json.loads(out)
     judged = [s for s in report["sentences"] if s["cited_ids"]]
@@ -143,19 +132,19 @@ def test_check_and_related_work_verify_with_a_model_judge(
         model,
         calls,
     )
-    code, out, _ = _cli("logs", "--json", "--task", "judge", "--limit", "0")
+    code, out, _ = cli_in_process("logs", "--json", "--task", "judge", "--limit", "0")
     rows = json.loads(out)
     assert len(rows) == calls and {r["prompt_id"] for r in rows} == {"judge_support"}
 
     # The same check again: every verdict from the cache (logged as cache hits).
-    code, out, err = _cli("check", str(draft), "--json")
+    code, out, err = cli_in_process("check", str(draft), "--json")
     again = json.loads(out)
     assert [s["verdict"] for s in again["sentences"]] == [s["verdict"] for s in report["sentences"]]
     assert again["verification"]["judge_calls"]["model_calls"] == 0
     assert again["verification"]["judge_calls"]["cache_hits"] == calls
 
     # related-work --verify: the paragraph is written, then every written sentence judged.
-    code, out, err = _cli(*DRAFT_ARGS, "--no-expand", "--verify", "--format", "json")
+    code, out, err = cli_in_process(*DRAFT_ARGS, "--no-expand", "--verify", "--format", "json")
     assert code == 0, err
     result = json.loads(out)
     v = result["verification"]
@@ -185,7 +174,7 @@ def test_check_and_related_work_verify_with_a_model_judge(
         v["unsupported"],
         judge_calls,
     )
-    code, out, _ = _cli("logs", "--json", "--task", "judge", "--limit", "0")
+    code, out, _ = cli_in_process("logs", "--json", "--task", "judge", "--limit", "0")
     assert len(json.loads(out)) == 2 * calls + judge_calls  # the rerun's cache hits included
 
 
