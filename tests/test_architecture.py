@@ -142,10 +142,12 @@ def test_cli_choices_are_the_apis() -> None:
     """The CLI spells its choices out (so --help imports nothing heavy); they must be the
     API's."""
     from reviewer import api
-    from reviewer.cli import corpus, write
+    from reviewer.cli import corpus, digest, write
+    from reviewer.tasks.digest import DEFAULT_MIN_SCORE
 
     assert corpus.MODE_NAMES == api.SEARCH_MODES
     assert corpus.SORT_NAMES == api.SORT_ORDERS
     assert write.DRAFT_FORMATS == api.DRAFT_FORMATS
     assert write.TABLE_FORMATS == api.TABLE_FORMATS
+    assert digest.DEFAULT_MIN_SCORE == DEFAULT_MIN_SCORE
     assert write.DEFAULT_COLUMNS == api.DEFAULT_COLUMNS
