@@ -313,6 +313,18 @@ class Reviewer:
         fused += [SearchQuery(kind="variant", text=v) for v in variants]
         if hypothetical:
             fused.append(SearchQuery(kind="hypothetical", text=hypothetical))
+        if not hits and store.count():
+            limits = [
+                f"--since {filters.since}" if filters.since else "",
+                f"--until {filters.until}" if filters.until else "",
+                "--has-code" if filters.has_code else "",
+            ]
+            shown = " ".join(x for x in limits if x)
+            self.reporter.note(
+                f"No paper in the store is inside {shown}."
+                if shown
+                else "No paper in the store holds any of the query's words."
+            )
         scores = absolute_scores(store, query, [h.paper.id for h in hits])
         if scores and not any(is_strong_match(sim, terms) for sim, terms in scores):
             sim, terms = max(scores)
@@ -380,6 +392,11 @@ class Reviewer:
             "added": lambda s: (s.added_at, s.paper.id),
         }
         stored = sorted(self.store.iter_all(), key=keys[sort], reverse=sort != "title")
+        if not stored:
+            self.reporter.note(
+                "The store is empty: ingest papers first (reviewer ingest FILE..., "
+                "or reviewer ingest --demo)."
+            )
         if limit:
             stored = stored[:limit]
         return [PaperRecord(**s.paper.model_dump(), added_at=s.added_at) for s in stored]

@@ -92,6 +92,30 @@ def test_search_modes_and_filters(seeded_home: Path) -> None:
     assert bad.returncode != 0 and "--since" in bad.stderr
 
 
+def test_a_search_the_filters_leave_empty_says_why_and_prints_no_empty_table(
+    seeded_home: Path,
+) -> None:
+    """The demo corpus ends in 2025: a window in 2030 holds nothing, and the reader is told
+    which filter left nothing rather than shown a table of headers."""
+    none = run_cli("search", "segmentation", "--since", "2030-01-01", check=True)
+    assert none.stdout == ""
+    assert "No paper in the store is inside --since 2030-01-01." in none.stderr
+    assert (
+        json.loads(
+            run_cli("search", "segmentation", "--since", "2030-01-01", "--json", check=True).stdout
+        )
+        == []
+    )
+
+
+def test_list_and_search_on_an_empty_store_say_it_is_empty(tmp_path: Path) -> None:
+    env = {"REVIEWER_HOME": str(tmp_path / "home")}
+    for args in (("list",), ("search", "graph neural networks", "--mode", "lexical")):
+        result = run_cli(*args, env=env, check=True)
+        assert result.stdout == "", args
+        assert "The store is empty: ingest papers first" in result.stderr, args
+
+
 def test_tables_and_show_print_tex_as_text_and_json_keeps_it(seeded_home: Path) -> None:
     """arXiv writes DS$^2$Net; a person at the terminal reads DS²Net, a program the source."""
     wide = {"COLUMNS": "250"}

@@ -89,6 +89,8 @@ def test_logs_with_no_calls_yet() -> None:
     assert result.returncode == 0
     assert json.loads(result.stdout) == []
     assert "No model calls yet" in run_cli("logs").stderr
+    filtered = run_cli("logs", "--task", "summarize")
+    assert filtered.stdout == "" and "No model call matches --run/--task." in filtered.stderr
 
 
 def test_ids_option_takes_several_values() -> None:

@@ -210,8 +210,8 @@ def logs(
     if as_json:
         emit_json(rows)
         return
-    if not rows and not rv.settings.llm_db_path.exists():
-        info("No model calls yet.")
+    if not rows:
+        info("No model call matches --run/--task." if run or task else "No model calls yet.")
         return
     for row in rows:
         row["prompt"] = f"{row['prompt_id']}@{row['prompt_version']}"

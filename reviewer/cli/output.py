@@ -98,7 +98,7 @@ def emit_rows(
         writer.writerow([column.header for column in columns])
         for row in rows:
             writer.writerow([_flat(row.get(column.key)) for column in columns])
-    else:
+    elif rows:  # no empty table: the library's note on stderr says why there is nothing
         print_records(rows, columns, title=title, pager=pager)
 
 
