@@ -5,7 +5,11 @@ API and renders."""
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reviewer"
 
@@ -151,3 +155,25 @@ def test_cli_choices_are_the_apis() -> None:
     assert write.TABLE_FORMATS == api.TABLE_FORMATS
     assert digest.DEFAULT_MIN_SCORE == DEFAULT_MIN_SCORE
     assert write.DEFAULT_COLUMNS == api.DEFAULT_COLUMNS
+
+
+def test_no_file_holds_a_merge_conflict_marker() -> None:
+    """A merge resolved in haste once left <<<<<<< / ======= / >>>>>>> in the CHANGELOG."""
+    root = Path(__file__).resolve().parent.parent
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=root, capture_output=True, text=True, check=False
+    )
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout: no list of tracked files")
+    marker = re.compile(r"^(<{7}|>{7})( |$)|^={7}$", re.MULTILINE)
+    found = []
+    for name in filter(None, tracked.stdout.split("\0")):
+        path = root / name
+        if not path.is_file() or path.suffix in {".gguf", ".npz", ".gz", ".zip", ".whl"}:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        found += [f"{name}: {m.group(0)!r}" for m in marker.finditer(text)]
+    assert not found, found
