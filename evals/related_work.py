@@ -281,6 +281,7 @@ REASON_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("overstated", r"matching sentences of the abstract do not"),
         ("citation adds nothing", r"adds? nothing|for nothing"),
         ("sweeping claim", r"no single abstract can"),
+        ("key used as a name", r"by its citation key"),
         ("words not in cited abstracts", r"words are not in the cited"),
     )
 )

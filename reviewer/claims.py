@@ -40,13 +40,16 @@ from reviewer.grounding import (
 
 
 class Problem(str):
-    """A problem's message, with its kind (``problem.kind``)."""
+    """A problem's message, with its kind (``problem.kind``) and the citation keys it
+    is about, where it is about some (``problem.keys``)."""
 
     kind: str
+    keys: tuple[str, ...]
 
-    def __new__(cls, kind: str, message: str) -> Problem:
+    def __new__(cls, kind: str, message: str, keys: tuple[str, ...] = ()) -> Problem:
         made = super().__new__(cls, message)
         made.kind = kind
+        made.keys = keys
         return made
 
 
@@ -719,16 +722,44 @@ def comparison_problems(text: str, cited: Mapping[str, str]) -> list[Problem]:
     return []
 
 
+# Words any paper could be said to have: a sentence made only of these (and of the
+# theme's own words) says nothing that one cited paper holds and another does not.
+_GENERIC_WORDS = (
+    "paper papers work works study studies article articles approach approaches "
+    "method methods technique techniques data result results finding findings "
+    "outcome outcomes aspect aspects differ differs different difference differences "
+    "agree agrees agreement similar similarly various several both share shares "
+    "common field area areas research literature topic topics author authors propose "
+    "proposes proposed present presents introduce introduces address addresses "
+    "explore explores focus focuses contrast contrasts compare compares comparison "
+    "overall general"
+)
+_GENERIC = frozenset(_GENERIC_WORDS.split())
+
+
 def citation_precision(
     text: str, cited: Mapping[str, str], ignore: frozenset[str] = frozenset()
 ) -> list[Problem]:
     """With several citations, a cited paper that carries nothing of the sentence the
-    others lack, and under half of it on its own, adds nothing."""
+    others lack, and under half of it on its own, adds nothing. A sentence with
+    nothing specific at all ("The papers differ in their approaches, data, and
+    results") earns none of its citations."""
     if len(cited) < 2:
         return []
-    specific = {w[:5] for w in content_words(text) if w not in ignore}
+    words = [w for w in content_words(text) if w not in ignore]
+    specific = {w[:5] for w in words}
     specific |= {n.lower() for n in names(text)}
     specific |= set(numbers_in(text))
+    if not [w for w in words if w not in _GENERIC] and not names(text) and not numbers_in(text):
+        # Nothing but words any paper has, linking words and the topic's own words.
+        keys = ", ".join(f"[{k}]" for k in cited)
+        return [
+            Problem(
+                "citation-adds-nothing",
+                f"cites {keys} for nothing specific to any of them: say what each "
+                "paper does, finds or uses",
+            )
+        ]
     if not specific:
         return []
     own: dict[str, set[str]] = {}
@@ -749,6 +780,7 @@ def citation_precision(
             Problem(
                 "citation-adds-nothing",
                 f"cites [{key}] for nothing the other citations do not already carry",
+                (key,),
             )
         )
     return problems

@@ -170,3 +170,22 @@ def test_a_quotation_must_be_the_abstracts_words(sam_home: Path, tmp_path: Path)
     assert verdicts[0]["ok"], verdicts[0]
     assert "misquote" in verdicts[1]["kinds"]
     assert "misquote" in verdicts[2]["kinds"]
+
+
+def test_a_sentence_of_generic_words_earns_none_of_its_citations(
+    sam_home: Path, tmp_path: Path
+) -> None:
+    # Kept by the rules in Qwen2.5-Coder-1.5B's related-work draft on multi-rater
+    # annotations, with five citations: no word of it is specific to any paper.
+    verdicts = check(
+        tmp_path,
+        f"The papers differ in their approaches, data, and results [{SAM3D}; {P2SAM}; "
+        f"{PROMPT}; {ADAPTER}].",
+        f"The papers agree in their findings [{PROMPT}; {ADAPTER}].",
+        # The same few words, with what each paper does, earn both citations.
+        f"The papers differ in their approaches: prompt tuning learns prompt embeddings "
+        f"while adapters insert lightweight layers [{PROMPT}; {ADAPTER}].",
+    )
+    assert verdicts[0]["kinds"] == ["citation-adds-nothing"]
+    assert "citation-adds-nothing" in verdicts[1]["kinds"]
+    assert verdicts[2]["ok"], verdicts[2]

@@ -271,6 +271,52 @@ def test_failing_sentences_are_dropped_and_reported() -> None:
     ]
 
 
+def test_a_piled_citation_or_a_key_used_as_a_name_is_mended_not_dropped() -> None:
+    # What Qwen2.5-Coder-1.5B wrote when told to cite every paper of a theme: a sentence
+    # true of one paper with every key piled on, a paper called by its citation key, and
+    # a sentence no citation earns.
+    client = HandWrittenAnswers(
+        {
+            "sentences": [
+                {
+                    "text": "SAM3D processes the entire 3D volume rather than 2D slices.",
+                    "citations": ["bui2023sam3d", "partawareprompted2024"],
+                },
+                {
+                    "text": "The partawareprompted2024 paper adapts to new patients without "
+                    "fine-tuning.",
+                    "citations": ["partawareprompted2024"],
+                },
+                {
+                    "text": "The papers differ in their approaches to adapting the Segment "
+                    "Anything Model.",
+                    "citations": ["bui2023sam3d", "partawareprompted2024"],
+                },
+                {
+                    "text": "The bui2023sam3d paper and the partawareprompted2024 paper adapt "
+                    "the Segment Anything Model.",
+                    "citations": ["bui2023sam3d", "partawareprompted2024"],
+                },
+            ]
+        }
+    )
+    theme = Theme("Adapting SAM", [SAM3D.id, P2SAM.id])
+    section, dropped = rw.write_section(client, TOPIC, theme, _candidates(), 120, rw.Trace())  # type: ignore[arg-type]
+    assert [(s.text, s.citations) for s in section.sentences] == [
+        (
+            "SAM3D processes the entire 3D volume rather than 2D slices.",
+            ["bui2023sam3d"],
+        ),
+        (
+            "This paper adapts to new patients without fine-tuning.",
+            ["partawareprompted2024"],
+        ),
+    ]
+    kinds = {d.text[:20]: d.kinds for d in dropped}
+    assert kinds["The papers differ in"] == ["citation-adds-nothing"]
+    assert "key-as-name" in kinds["The bui2023sam3d pap"]
+
+
 def test_a_paragraph_with_nothing_left_falls_back_to_labelled_quotes() -> None:
     client = HandWrittenAnswers(
         {"sentences": [{"text": "Everything improves by 50%.", "citations": ["bui2023sam3d"]}]}

@@ -217,6 +217,8 @@ def sentence_problems(
                 "most 40 words",
             )
         ]
+    if written_by_model:
+        problems += keys_as_names(text, sources)
     unknown = [c for c in citations if c not in sources]
     if unknown:
         problems.append(
@@ -261,6 +263,32 @@ def sentence_problems(
         written_by_model=written_by_model,
     )
     return problems
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+def keys_as_names(text: str, sources: dict[str, str]) -> list[Problem]:
+    """A citation key written into the prose as if it were a name ("The
+    learningconfident paper proposes ..."), where the paper itself has no such name: a
+    reader sees a made-up word. A key that is the paper's own name (SAM3D, DiffAtlas)
+    is fine."""
+    found = []
+    for key in sources:
+        if not re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text, re.IGNORECASE):
+            continue
+        if _squashed(key) in _squashed(sources[key]):
+            continue
+        found.append(
+            Problem(
+                "key-as-name",
+                f"names a paper by its citation key {key!r}: name its method, or write "
+                "'this paper' and cite it",
+                (key,),
+            )
+        )
+    return found
 
 
 # -- query variants ----------------------------------------------------------------

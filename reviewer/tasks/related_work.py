@@ -460,6 +460,8 @@ def write_section(
     if draft is not None:
         draft = split_items(draft)
     verdicts = sentence_verdicts(draft, sources, context_text) if draft is not None else []
+    verdicts = [drop_idle_citations(s, r, sources, context_text) for s, r in verdicts]
+    verdicts = [unname_keys(s, r, sources, context_text) for s, r in verdicts]
     verdicts = [quote_copies(s, r, sources, context_text) for s, r in verdicts]
     for sentence, reasons in verdicts:
         if reasons:
@@ -492,6 +494,68 @@ def write_section(
     section = extractive_section(topic, theme, members)
     section.note = f"the model's paragraph {why}: sentences quoted from the abstracts instead"
     return section, dropped
+
+
+def drop_idle_citations(
+    sentence: SentenceDraft, reasons: list[str], sources: dict[str, str], context_text: str
+) -> tuple[SentenceDraft, list[str]]:
+    """A sentence refused because some of its citations carry nothing of it, with those
+    citations removed and the sentence judged again on the ones left; otherwise the
+    sentence and its reasons unchanged. Told to cite every paper of a theme, small
+    models pile keys onto sentences true of one paper: the sentence is kept for the
+    paper it is about (and must pass every rule for that paper), not for the pile. A
+    sentence that no citation earns stays refused."""
+    citations = list(dict.fromkeys(sentence.citations))
+    found = reasons
+    for _ in range(2):  # removing citations can leave another one idle
+        idle = {
+            key
+            for reason in found
+            if kind_of(reason) == "citation-adds-nothing"
+            for key in getattr(reason, "keys", ())
+        }
+        rest = [c for c in citations if c not in idle]
+        if not idle or not rest:
+            break
+        citations = rest
+        found = sentence_problems(sentence.text, citations, sources, context_text)
+        if not found or all(kind_of(r) == "unquoted-copy" for r in found):
+            return sentence.model_copy(update={"citations": citations}), found
+    return sentence, reasons
+
+
+def unname_keys(
+    sentence: SentenceDraft, reasons: list[str], sources: dict[str, str], context_text: str
+) -> tuple[SentenceDraft, list[str]]:
+    """A sentence of one citation that calls its paper by the key ("The pulaski paper
+    proposes ..."), with "this paper" in place of the key when nothing else is wrong
+    with it (but unquoted copies, which ``quote_copies`` mends next); otherwise
+    unchanged."""
+    named = [r for r in reasons if kind_of(r) == "key-as-name"]
+    if not named or len(set(sentence.citations)) != 1:
+        return sentence, reasons
+    key = sentence.citations[0]
+    mended = ("key-as-name", "unquoted-copy")
+    # The key, read as a name, is also a name no cited abstract mentions.
+    if any(
+        kind_of(r) not in mended and not (kind_of(r) == "unknown-name" and key in r)
+        for r in reasons
+    ):
+        return sentence, reasons
+    pattern = re.compile(
+        rf"\b(the)\s+{re.escape(key)}\s+(paper|study|work|article|method|model|approach|"
+        r"framework|dataset)\b",
+        re.IGNORECASE,
+    )
+    text, n = pattern.subn(
+        lambda m: ("T" if m.group(1)[0] == "T" else "t") + "his " + m.group(2), sentence.text
+    )
+    if n == 0:
+        return sentence, reasons
+    found = sentence_problems(text, sentence.citations, sources, context_text)
+    if any(kind_of(r) != "unquoted-copy" for r in found):
+        return sentence, reasons
+    return sentence.model_copy(update={"text": text}), found
 
 
 def quote_copies(
