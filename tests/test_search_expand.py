@@ -96,8 +96,9 @@ def test_variants_and_a_hypothetical_abstract_are_fused_and_each_rank_is_reporte
             next((i for i, h in enumerate(r, 1) if h.paper.id == hit.paper.id), None) for r in alone
         ]
         assert list(hit.query_ranks) == expected
-        # Reciprocal rank fusion, the query's own ranking counted twice.
-        weights = [2, 1, 1]
+        # Reciprocal rank fusion: the query's own ranking weighs 2, a variant 1/4, the
+        # hypothetical abstract 1/2.
+        weights = [2, 0.25, 0.5]
         fused = sum(w / (RRF_K + r) for w, r in zip(weights, expected, strict=True) if r)
         assert hit.score == pytest.approx(fused)
 
