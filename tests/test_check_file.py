@@ -253,6 +253,7 @@ def test_an_unknown_citation_exits_1_without_an_error_line(
     assert result.returncode == 1, result.stderr
     assert "error:" not in result.stderr and "Traceback" not in result.stderr
     assert "nosuchkey2020" in result.stderr  # the footer names it
+    assert "1 sentence, 1 with problems" in result.stderr
 
 
 def test_an_uncited_finding_exits_1(small_home: Path, tmp_path: Path) -> None:

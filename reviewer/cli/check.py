@@ -113,7 +113,8 @@ def check(
         _table(shown)
     unknown = result.unknown_citations
     info(
-        f"{len(result.sentences)} sentences, {result.failed} with problems"
+        f"{len(result.sentences)} sentence{'' if len(result.sentences) == 1 else 's'}, "
+        f"{result.failed} with problems"
         + (f"; citations that name no stored paper: {', '.join(unknown)}" if unknown else "")
     )
     raise_if_judge_stopped(result)
