@@ -299,7 +299,11 @@ class Reviewer:
         variants: list[str] = []
         hypothetical: str | None = None
         if expand and self.settings.model and store.count():
-            variants, hypothetical = self._expand_query(query, hypothetical=mode != "lexical")
+            # Variants widen BM25 and the abstract the vector search (``search``): each is
+            # asked only in a mode that uses it.
+            variants, hypothetical = self._expand_query(
+                query, hypothetical=mode != "lexical", phrasings=mode != "dense"
+            )
         hits = search(
             store,
             query,
@@ -347,7 +351,9 @@ class Reviewer:
             for i, (h, (sim, t)) in enumerate(zip(hits, scores, strict=True), start=1)
         ]
 
-    def _expand_query(self, query: str, hypothetical: bool) -> tuple[list[str], str | None]:
+    def _expand_query(
+        self, query: str, hypothetical: bool, phrasings: bool = True
+    ) -> tuple[list[str], str | None]:
         """The model's other phrasings of ``query`` and its hypothetical abstract, within
         REVIEWER_EXPAND_BUDGET; what fails is a note, never an error."""
         from reviewer.llm.client import LLMClient
@@ -367,6 +373,7 @@ class Reviewer:
                 task="search",
                 budget=self.settings.expand_budget,
                 hypothetical=hypothetical,
+                phrasings=phrasings,
                 errors_as_notes=True,
             )
             variants, abstract, notes = found.queries, found.hypothetical, found.notes

@@ -75,18 +75,19 @@ def test_no_expand_asks_no_model(
 def test_variants_and_a_hypothetical_abstract_are_fused_and_each_rank_is_reported(
     seeded_home: Path,
 ) -> None:
-    from reviewer.index.search import RRF_K, search
+    from reviewer.index.search import search
 
     store = Reviewer().store
     variants = ["fairness of deep learning models across demographic groups"]
     abstract = json.loads(STANDIN_ABSTRACT)["abstract"]
     plain = search(store, QUERY, k=20)
     widened = search(store, QUERY, k=20, variants=variants, hypothetical=abstract)
-    # Each ranking on its own, from the same 100 candidates of each half that the widened
-    # search takes (a hybrid ranking fuses two lists of 100: up to 200 papers).
+    # Each ranking on its own, from the same 100 candidates the widened search takes: the
+    # query's (hybrid: two lists of 100 fused, up to 200 papers), the variant's BM25
+    # ranking, the hypothetical abstract's vector ranking.
     alone = [
         search(store, QUERY, k=200, candidates=100),
-        search(store, variants[0], k=200, candidates=100),
+        search(store, variants[0], k=200, mode="lexical", candidates=100),
         search(store, abstract, k=200, mode="dense", candidates=100),
     ]
     assert all(len(h.query_ranks) == 1 and h.query_ranks[0] == i for i, h in enumerate(plain, 1))
@@ -96,11 +97,55 @@ def test_variants_and_a_hypothetical_abstract_are_fused_and_each_rank_is_reporte
             next((i for i, h in enumerate(r, 1) if h.paper.id == hit.paper.id), None) for r in alone
         ]
         assert list(hit.query_ranks) == expected
-        # Reciprocal rank fusion: the query's own ranking weighs 2, a variant 1/4, the
-        # hypothetical abstract 1/2.
-        weights = [2, 0.25, 0.5]
-        fused = sum(w / (RRF_K + r) for w, r in zip(weights, expected, strict=True) if r)
-        assert hit.score == pytest.approx(fused)
+
+
+def _nearest(store: Any, vector: Any, k: int) -> list[str]:
+    """The ``k`` stored papers whose vectors are nearest ``vector``, by cosine, with numpy."""
+    import numpy as np
+
+    ids = store.collection.get(include=[])["ids"]
+    matrix = store.vectors(ids)
+    matrix = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    order = np.argsort(-(matrix @ (vector / np.linalg.norm(vector))), kind="stable")
+    return [ids[i] for i in order[:k]]
+
+
+def test_dense_mode_blends_the_hypothetical_abstract_into_the_query_and_uses_no_variant(
+    seeded_home: Path,
+) -> None:
+    """HyDE: the abstract's vector joins the query's (a fifth of the blend); the papers
+    nearest that blend come first. Variants do not take part in dense mode."""
+    import numpy as np
+
+    from reviewer.index.search import search
+
+    store = Reviewer().store
+    abstract = json.loads(STANDIN_ABSTRACT)["abstract"]
+    embedder = store.embedder()
+    q, h = (np.asarray(embedder.embed_query(t)) for t in (QUERY, abstract))
+    blend = 0.8 * q / np.linalg.norm(q) + 0.2 * h / np.linalg.norm(h)
+    hits = search(
+        store, QUERY, k=10, mode="dense", variants=["unrelated words"], hypothetical=abstract
+    )
+    assert _ids(hits) == _nearest(store, blend, 10)
+    assert _ids(hits) != _ids(search(store, QUERY, k=10, mode="dense"))
+    assert all(h.query_ranks[1] is None for h in hits)
+
+
+def test_a_variant_that_finds_other_papers_than_the_query_changes_nothing(
+    seeded_home: Path,
+) -> None:
+    """A drifting variant ("machine learning" for "reinforcement learning") is weighted by
+    how many of its best papers the query itself ranks high: none, nothing."""
+    from reviewer.index.search import search
+
+    store = Reviewer().store
+    drift = "machine learning"
+    own = search(store, QUERY, k=20, mode="lexical")
+    theirs = search(store, drift, k=10, mode="lexical")
+    assert not set(_ids(own)) & set(_ids(theirs))  # the premise: other papers altogether
+    widened = search(store, QUERY, k=20, mode="lexical", variants=[drift])
+    assert _ids(widened) == _ids(own)
 
 
 def test_lexical_mode_fuses_the_variants_but_not_the_hypothetical_abstract(
@@ -168,6 +213,14 @@ def test_standin_lexical_mode_asks_for_no_hypothetical_abstract(
     hits, _ = _search(mode="lexical")
     assert len(fault.requests) == 1
     assert [q.kind for q in hits[0].queries] == ["query", "variant"]
+
+
+def test_standin_dense_mode_asks_for_no_variants(seeded_home: Path, fault: FaultServer) -> None:
+    fault.push(("answer", STANDIN_ABSTRACT))
+    hits, _ = _search(mode="dense")
+    assert len(fault.requests) == 1
+    assert "abstract" in fault.requests[0].messages[0]["content"]
+    assert [q.kind for q in hits[0].queries] == ["query", "hypothetical"]
 
 
 def test_standin_silent_past_the_budget_gives_the_plain_results_and_one_note(

@@ -72,6 +72,47 @@ class Expansion:
     hypothetical: str | None = None  # the hypothetical abstract, checked
     notes: list[str] = field(default_factory=list)  # one line per step skipped or failed
     outcomes: list[tuple[str, Outcome[Any]]] = field(default_factory=list)
+    noun: str = "query"  # what the notes call the query
+
+
+def _ask_phrasings(
+    client: LLMClient,
+    query: str,
+    task: str,
+    budget: float | None,
+    time_left: float | None,
+    hypothetical: bool,
+    result: Expansion,
+) -> bool:
+    """Ask for the other phrasings into ``result``, within ``time_left`` seconds of the
+    expansion's ``budget``; False when the time ran out (the expansion ends there)."""
+    only = f"searched the {result.noun} only"
+    rendered = load_prompt("expand_query").render(topic=query)
+    try:
+        variants = client.structured(
+            rendered,
+            QueryVariants,
+            context={"topic": query},
+            task=task,
+            subject="queries",
+            time_budget=time_left,
+        )
+    except TimeBudgetExceeded:
+        result.notes.append(
+            f"query variants skipped: the model took longer than {budget:g} s; {only}"
+        )
+        return False
+    result.outcomes.append(("queries", variants))
+    answer = variants.value or best_answer(
+        variants.contents, QueryVariants, lambda a: len(query_problems(a.queries, query))
+    )
+    if answer is None:
+        left_out = "left out" if hypothetical else only
+        result.notes.append(f"the model's query variants were unreadable; {left_out}")
+    else:
+        bad = {i for i, _ in query_problems(answer.queries, query)}
+        result.queries = [normalize_ws(q) for i, q in enumerate(answer.queries) if i not in bad]
+    return True
 
 
 def expand(
@@ -81,15 +122,16 @@ def expand(
     task: str,
     budget: float | None = None,
     hypothetical: bool = True,
+    phrasings: bool = True,
     noun: str = "query",
     errors_as_notes: bool = False,
 ) -> Expansion:
-    """Other phrasings of ``query`` and (with ``hypothetical``) a hypothetical abstract,
-    within ``budget`` seconds for both. ``task`` names the command in the call log;
-    ``noun`` is what the notes call the query ("topic" for related-work).
+    """Other phrasings of ``query`` (unless not ``phrasings``) and (with ``hypothetical``)
+    a hypothetical abstract, within ``budget`` seconds for both. ``task`` names the command
+    in the call log; ``noun`` is what the notes call the query ("topic" for related-work).
     ``errors_as_notes``: a failed request (transport, configuration, spending limit)
     becomes a note and ends the expansion, instead of raising."""
-    result = Expansion()
+    result = Expansion(noun=noun)
     deadline = None if budget is None else time.monotonic() + budget
     only = f"searched the {noun} only"
 
@@ -97,31 +139,10 @@ def expand(
         return None if deadline is None else max(0.0, deadline - time.monotonic())
 
     try:
-        rendered = load_prompt("expand_query").render(topic=query)
-        try:
-            variants = client.structured(
-                rendered,
-                QueryVariants,
-                context={"topic": query},
-                task=task,
-                subject="queries",
-                time_budget=left(),
-            )
-        except TimeBudgetExceeded:
-            result.notes.append(
-                f"query variants skipped: the model took longer than {budget:g} s; {only}"
-            )
+        if phrasings and not _ask_phrasings(
+            client, query, task, budget, left(), hypothetical, result
+        ):
             return result
-        result.outcomes.append(("queries", variants))
-        answer = variants.value or best_answer(
-            variants.contents, QueryVariants, lambda a: len(query_problems(a.queries, query))
-        )
-        if answer is None:
-            left_out = "left out" if hypothetical else only
-            result.notes.append(f"the model's query variants were unreadable; {left_out}")
-        else:
-            bad = {i for i, _ in query_problems(answer.queries, query)}
-            result.queries = [normalize_ws(q) for i, q in enumerate(answer.queries) if i not in bad]
         if not hypothetical:
             return result
         remaining = left()
