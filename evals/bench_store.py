@@ -430,7 +430,7 @@ def pct(values: Sequence[float], q: float) -> float:
 # -- one size (child process) ------------------------------------------------------
 
 
-def run_one_size(n: int, n_queries: int, home: Path) -> dict[str, Any]:
+def run_one_size(n: int, n_queries: int, home: Path, chunk: int) -> dict[str, Any]:
     from reviewer.index.embedder import MiniLMEmbedder
     from reviewer.index.search import search
     from reviewer.index.store import Store
@@ -440,45 +440,76 @@ def run_one_size(n: int, n_queries: int, home: Path) -> dict[str, Any]:
     seed = Seed()
     query_embedder = MiniLMEmbedder()
     seed.load_vectors(lambda: query_embedder)
-    t0 = time.perf_counter()
-    papers, recipes = build_corpus(seed, n, label=label)
-    build_s = time.perf_counter() - t0
-    log(f"{label}built {n} synthetic papers in {build_s:.1f}s")
     queries = build_queries(seed, n_queries)
-    gc.collect()
-    rss_before = current_rss_mb()
-
     settings = Settings(home=home)
     store = Store.open(settings)
-    store._embedder = PrecomputedEmbedder(seed, recipes, query_embedder)
+    embedder = PrecomputedEmbedder(seed, {}, query_embedder)
+    store._embedder = embedder
 
-    # First ingest (empty store), with progress and a breakdown of where time goes.
-    timer = PhaseTimer()
-    timer.install(store)
-    written = [0]
-    step = max(WRITE_STEP, n // 20)
+    # Ingest into an empty store, with progress and a breakdown of where time goes. A
+    # size above ``chunk`` is built and ingested ``chunk`` papers at a time (each chunk
+    # into the store the previous ones made), so the benchmark never holds more than one
+    # chunk of papers and vector recipes: at 100k they cost about 1.5 GB.
+    starts = list(range(0, n, chunk))
+    build_s = ingest_s = 0.0
+    ingest_breakdown: dict[str, float] = {}
+    per_chunk: list[dict[str, Any]] = []
+    totals = {"new": 0, "embedded": 0}
+    rss_before = 0.0
+    papers: list[Paper] = []
+    for first in starts:
+        size = min(chunk, n - first)
+        t0 = time.perf_counter()
+        if len(starts) == 1:
+            papers, recipes = build_corpus(seed, n, label=label)
+        else:
+            papers, recipes = build_corpus(seed, size, label=label, first=first)
+        build_s += time.perf_counter() - t0
+        embedder._recipes = recipes
+        gc.collect()
+        rss_before = max(rss_before, current_rss_mb())
+        timer = PhaseTimer()
+        timer.install(store)
+        written = [0]
+        step = max(WRITE_STEP, size // 20)
 
-    def on_embedded(k: int) -> None:
-        written[0] += k
-        if written[0] // step != (written[0] - k) // step or written[0] == n:
-            log(f"{label}ingest: {written[0]}/{n} papers vectorized+upserted")
+        def on_embedded(
+            k: int,
+            written: list[int] = written,
+            size: int = size,
+            first: int = first,
+            step: int = step,
+        ) -> None:
+            written[0] += k
+            if written[0] // step != (written[0] - k) // step or written[0] == size:
+                log(f"{label}ingest: {first + written[0]}/{n} papers vectorized+upserted")
 
-    log(f"{label}ingest into an empty store ...")
-    t0 = time.perf_counter()
-    result = store.ingest(papers, on_embedded=on_embedded)
-    ingest_s = time.perf_counter() - t0
-    ingest_breakdown = timer.breakdown(ingest_s)
-    timer.uninstall(store)
-    log(
-        f"{label}ingest: {ingest_s:.1f}s = {n / ingest_s:.0f} papers/s "
-        f"(new={result.new}, embedded={result.embedded}); {ingest_breakdown}"
-    )
+        log(f"{label}ingest of papers {first + 1}-{first + size} into a store of {first} ...")
+        t0 = time.perf_counter()
+        result = store.ingest(papers, on_embedded=on_embedded)
+        chunk_s = time.perf_counter() - t0
+        ingest_s += chunk_s
+        for key, value in timer.breakdown(chunk_s).items():
+            ingest_breakdown[key] = round(ingest_breakdown.get(key, 0.0) + value, 3)
+        timer.uninstall(store)
+        totals["new"] += result.new
+        totals["embedded"] += result.embedded
+        per_chunk.append({"store_before": first, "papers": size, "seconds": round(chunk_s, 2)})
+        log(
+            f"{label}ingest: {size} papers in {chunk_s:.1f}s = {size / chunk_s:.0f} papers/s "
+            f"(new={result.new}, embedded={result.embedded}, store now {first + size}); "
+            f"peak RSS so far {peak_rss_mb():.0f} MB"
+        )
+        if first != starts[-1]:
+            del papers, recipes
+    log(f"{label}ingest: {ingest_s:.1f}s = {n / ingest_s:.0f} papers/s; {ingest_breakdown}")
     rss_after_ingest = current_rss_mb()
 
-    # Re-ingest of the same papers: nothing to embed or write.
+    # Re-ingest of the same papers (the last chunk, for a chunked size): nothing to
+    # embed or write.
     timer = PhaseTimer()
     timer.install(store)
-    log(f"{label}re-ingest of the same papers ...")
+    log(f"{label}re-ingest of the same {len(papers)} papers ...")
     t0 = time.perf_counter()
     again = store.ingest(papers)
     reingest_s = time.perf_counter() - t0
@@ -488,6 +519,7 @@ def run_one_size(n: int, n_queries: int, home: Path) -> dict[str, Any]:
         f"{label}re-ingest: {reingest_s:.1f}s (embedded={again.embedded}, "
         f"unchanged={again.unchanged}, new={again.new}); {reingest_breakdown}"
     )
+    reingested = len(papers)
     del papers
     gc.collect()
 
@@ -528,10 +560,12 @@ def run_one_size(n: int, n_queries: int, home: Path) -> dict[str, Any]:
         "ingest": {
             "seconds": round(ingest_s, 2),
             "papers_per_s": round(n / ingest_s, 1),
-            "result": {k: v for k, v in result.to_json().items() if not k.endswith("_ids")},
+            "result": totals,
             "breakdown_s": ingest_breakdown,
+            "chunks": per_chunk,
         },
         "reingest": {
+            "papers": reingested,
             "seconds": round(reingest_s, 2),
             "embedded": again.embedded,
             "result": {k: v for k, v in again.to_json().items() if not k.endswith("_ids")},
@@ -671,6 +705,8 @@ def run_size_subprocess(n: int, args: argparse.Namespace) -> dict[str, Any]:
             str(home / "reviewer"),
             "--result-file",
             str(result_file),
+            "--chunk",
+            str(args.chunk),
         ]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True)
@@ -826,6 +862,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--grow", type=int, default=300, help="new papers added to each store (default 300)"
     )
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=100_000,
+        help="a larger size is built and ingested this many papers at a time (default 100000)",
+    )
     parser.add_argument("--grow-probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--existing", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -841,7 +883,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.one_size:
         home = args.home or Path(tempfile.mkdtemp(prefix="bench_store_")) / "reviewer"
-        row = run_one_size(args.one_size, args.queries, home)
+        row = run_one_size(args.one_size, args.queries, home, args.chunk)
         if args.result_file:
             args.result_file.write_text(json.dumps(row), encoding="utf-8")
         else:
