@@ -223,9 +223,14 @@ def search(
     wide_dense, wide_lexical = dense, lexical
     if variants and use_lexical:
         ranked_variants = [lexical_ranking(store, v, n, filters) for v in variants]
-        weights = [QUERY_WEIGHT]
-        weights += [VARIANT_WEIGHT * agreement(r, lexical) for r in ranked_variants]
-        wide_lexical = fuse([lexical, *ranked_variants], weights=weights)
+        # A variant of agreement 0 is left out altogether: fused with weight 0, its papers
+        # would still trail the query's and fill the ranking past them.
+        used = [(r, VARIANT_WEIGHT * agreement(r, lexical)) for r in ranked_variants]
+        used = [(r, w) for r, w in used if w > 0]
+        if used:
+            wide_lexical = fuse(
+                [lexical, *(r for r, _ in used)], weights=[QUERY_WEIGHT, *(w for _, w in used)]
+            )
         rankings += ranked_variants
     else:
         rankings += [[] for _ in variants]
