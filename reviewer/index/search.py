@@ -196,7 +196,7 @@ def search(
       of hybrid): its vector is blended into the query's (``HYPOTHETICAL_SHARE``), as HyDE
       averages the vectors of the query and the abstracts written for it.
 
-    Measured with Qwen2.5-Coder-1.5B's expansions (ARCHITECTURE.md, "Search"), fusing
+    Measured with Qwen2.5-Coder-1.5B's expansions (ARCHITECTURE.md, `reviewer/index`), fusing
     every addition's ranking by reciprocal rank instead lost up to 0.04 nDCG@10.
 
     ``Hit.query_ranks`` holds where the query's own ranking put the paper, then each
@@ -211,7 +211,7 @@ def search(
     lexical = lexical_ranking(store, query, n, filters) if use_lexical else []
     lexical_share = lexical_weight(store, query, lexical) if mode == "hybrid" else 1.0
 
-    def combine(dense: list[tuple[str, float]], lexical: list[tuple[str, float]]) -> Ranking:
+    def combine(dense: Ranking, lexical: Ranking) -> Ranking:
         if mode == "dense":
             return dense
         if mode == "lexical":
